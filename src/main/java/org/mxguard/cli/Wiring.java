@@ -1,0 +1,47 @@
+package org.mxguard.cli;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import org.mxguard.config.ConfigException;
+import org.mxguard.config.ConfigLoader;
+import org.mxguard.config.DnsSettings;
+import org.mxguard.config.HostPort;
+import org.mxguard.config.MxguardConfig;
+import org.mxguard.dns.CachingResolver;
+import org.mxguard.dns.DnsClient;
+import org.mxguard.dns.Resolver;
+import picocli.CommandLine;
+
+/** Wiring shared by the commands: the config file with flag overrides, and the resolver it asks for. */
+final class Wiring {
+    private Wiring() {
+    }
+
+    /** The config from {@code --config} (or the defaults), with {@code --dns} laid over it. */
+    static MxguardConfig config(Path file, String dns, CommandLine cmd) {
+        MxguardConfig config;
+        try {
+            config = file == null ? MxguardConfig.defaults() : ConfigLoader.load(file);
+        } catch (ConfigException e) {
+            throw new CommandLine.ParameterException(cmd, e.getMessage(), e, null, file.toString());
+        }
+        if (dns == null) {
+            return config;
+        }
+        InetSocketAddress server;
+        try {
+            server = HostPort.parse(dns, 53);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cmd, "--dns " + dns + ": " + e.getMessage());
+        }
+        return new MxguardConfig(config.file(), config.dns().withServers(List.of(server)), config.identity(),
+                config.actions(), config.allowlist());
+    }
+
+    static Resolver resolver(DnsSettings dns) {
+        List<InetSocketAddress> servers = dns.servers().isEmpty() ? DnsClient.systemServers() : dns.servers();
+        DnsClient client = new DnsClient(servers, dns.timeout(), dns.retries(), Runnable::run);
+        return new CachingResolver(client, dns.cacheSize());
+    }
+}

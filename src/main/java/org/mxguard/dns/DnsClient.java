@@ -1,0 +1,109 @@
+package org.mxguard.dns;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.ResolverConfig;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.TextParseException;
+import org.xbill.DNS.WireParseException;
+
+/**
+ * Sends questions to recursive resolvers over the network with dnsjava and turns each response
+ * into a typed {@link DnsAnswer}. dnsjava retries over TCP when a UDP answer is truncated; a
+ * timeout or network error moves on to the next server, up to {@code retries} more attempts.
+ */
+public final class DnsClient implements Resolver {
+    private final List<SimpleResolver> servers;
+    private final int retries;
+    private final Duration timeout;
+    private final Executor executor;
+
+    public DnsClient(List<InetSocketAddress> servers, Duration timeout, int retries, Executor executor) {
+        if (servers.isEmpty()) {
+            throw new IllegalArgumentException("no DNS servers configured");
+        }
+        this.servers = new ArrayList<>();
+        for (InetSocketAddress address : servers) {
+            SimpleResolver r = new SimpleResolver(address);
+            r.setTimeout(timeout);
+            r.setEDNS(0, 1232, 0, List.of());
+            this.servers.add(r);
+        }
+        this.retries = Math.max(0, retries);
+        this.timeout = timeout;
+        this.executor = executor;
+    }
+
+    /** The resolvers of /etc/resolv.conf (or the platform's equivalent). */
+    public static List<InetSocketAddress> systemServers() {
+        List<InetSocketAddress> found = ResolverConfig.getCurrentConfig().servers();
+        return found.isEmpty() ? List.of(new InetSocketAddress("127.0.0.1", 53)) : found;
+    }
+
+    @Override
+    public CompletableFuture<DnsAnswer<?>> lookup(DnsQuestion question) {
+        Message query;
+        try {
+            Record q = Record.newRecord(Name.fromString(question.name() + "."), question.type().wireType(), DClass.IN);
+            query = Message.newQuery(q);
+        } catch (TextParseException | IllegalArgumentException e) {
+            // A syntactically impossible name cannot exist: a definitive "no such name".
+            return CompletableFuture.completedFuture(new DnsAnswer.NxDomain<>(question, 0));
+        }
+        return attempt(question, query, 0);
+    }
+
+    private CompletableFuture<DnsAnswer<?>> attempt(DnsQuestion question, Message query, int attempt) {
+        SimpleResolver server = servers.get(attempt % servers.size());
+        // dnsjava checks its own timeouts only when its NIO selector wakes up idle (at most once a
+        // second, and not while other sockets keep it busy): enforce the per-attempt timeout here.
+        return server.sendAsync(query, executor).toCompletableFuture()
+                .orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
+                .<DnsAnswer<?>>thenApply(response -> ResponseParser.parse(question, response))
+                .exceptionallyComposeAsync(error -> { // off the JDK's shared timeout thread
+                    Throwable cause = unwrap(error);
+                    if (isTransient(cause) && attempt < retries) {
+                        return attempt(question, query, attempt + 1);
+                    }
+                    return CompletableFuture.completedFuture(new DnsAnswer.TempFail<>(question, describe(cause, server)));
+                }, executor);
+    }
+
+    private static boolean isTransient(Throwable cause) {
+        return cause instanceof TimeoutException || cause instanceof SocketTimeoutException
+                || (cause instanceof IOException && !(cause instanceof WireParseException));
+    }
+
+    private static String describe(Throwable cause, SimpleResolver server) {
+        String where = " from " + server.getAddress().getHostString() + ":" + server.getAddress().getPort();
+        if (cause instanceof TimeoutException || cause instanceof SocketTimeoutException) {
+            return "timeout" + where;
+        }
+        if (cause instanceof WireParseException) {
+            return "malformed answer" + where + ": " + cause.getMessage();
+        }
+        return "network error" + where + ": " + cause;
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        Throwable c = t;
+        while (c instanceof CompletionException && c.getCause() != null) {
+            c = c.getCause();
+        }
+        return c;
+    }
+
+}

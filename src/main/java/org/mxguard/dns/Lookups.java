@@ -1,0 +1,55 @@
+package org.mxguard.dns;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The DNS view of one verdict: every distinct question is asked once (checks that need the same
+ * answer share it) and counted against a budget, so a hostile domain with 50 MX hosts or an IP with
+ * 30 PTR names cannot make one client cost hundreds of queries. Cache hits count too, so a verdict
+ * does not depend on what happens to be cached.
+ */
+public final class Lookups implements Resolver {
+    public static final int DEFAULT_BUDGET = 20;
+
+    private final Resolver resolver;
+    private final int budget;
+    private final ConcurrentHashMap<DnsQuestion, CompletableFuture<DnsAnswer<?>>> asked = new ConcurrentHashMap<>(32);
+    private final AtomicInteger count = new AtomicInteger();
+
+    public Lookups(Resolver resolver, int budget) {
+        if (budget < 1) {
+            throw new IllegalArgumentException("query budget must be at least 1, was " + budget);
+        }
+        this.resolver = resolver;
+        this.budget = budget;
+    }
+
+    @Override
+    public CompletableFuture<DnsAnswer<?>> lookup(DnsQuestion question) {
+        CompletableFuture<DnsAnswer<?>> known = asked.get(question);
+        if (known != null) {
+            return known;
+        }
+        return asked.computeIfAbsent(question, q -> count.incrementAndGet() > budget
+                ? CompletableFuture.failedFuture(new QueryBudgetExceededException(budget, q))
+                : resolver.lookup(q));
+    }
+
+    /** Distinct questions asked so far, including any refused for the budget. */
+    public int questionsAsked() {
+        return count.get();
+    }
+
+    public int budget() {
+        return budget;
+    }
+
+    /** The answers received so far, for logs and evidence. */
+    public List<DnsAnswer<?>> answers() {
+        return asked.values().stream().filter(f -> f.isDone() && !f.isCompletedExceptionally())
+                .map(CompletableFuture::join).toList();
+    }
+}
