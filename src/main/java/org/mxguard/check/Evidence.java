@@ -4,7 +4,6 @@ import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.mxguard.dns.DnsAnswer;
 import org.mxguard.dns.DnsNames;
 
@@ -30,7 +29,17 @@ final class Evidence {
     }
 
     static String values(List<?> values) {
-        return values.stream().map(Evidence::value).collect(Collectors.joining(", "));
+        if (values.size() == 1) {
+            return value(values.get(0));
+        }
+        StringBuilder sb = new StringBuilder(values.size() * 24);
+        for (Object v : values) {
+            if (sb.length() > 0) {
+                sb.append(", ");
+            }
+            sb.append(value(v));
+        }
+        return sb.toString();
     }
 
     static String value(Object v) {

@@ -47,7 +47,7 @@ public final class GenericPtrCheck implements Check {
             }
             CheckResult generic = CheckResult.of(NAME, Result.FAIL, "generic", name + " looks generic: " + k.reason(), evidence);
             boolean onlyIp = k.ipEmbedded() && !k.dynamicWord();
-            if (!onlyIp || !c.confirmedNames().contains(name)) {
+            if (!onlyIp || !c.isConfirmed(name)) {
                 return done(generic);
             }
             String domain = RegistrableDomain.of(name);

@@ -49,22 +49,48 @@ public final class ReverseDns {
         }
 
         public List<String> confirmedNames() {
-            return names.stream().filter(n -> n.confirms(ip)).map(NameCheck::name).toList();
+            List<String> confirmed = new ArrayList<>(names.size());
+            for (NameCheck n : names) {
+                if (n.confirms(ip)) {
+                    confirmed.add(n.name());
+                }
+            }
+            return confirmed;
+        }
+
+        public boolean isConfirmed(String name) {
+            for (NameCheck n : names) {
+                if (n.name().equals(name) && n.confirms(ip)) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         public boolean anyTempFailed() {
-            return names.stream().anyMatch(NameCheck::tempFailed);
+            for (NameCheck n : names) {
+                if (n.tempFailed()) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         public boolean anyOverBudget() {
-            return names.stream().anyMatch(NameCheck::overBudget);
+            for (NameCheck n : names) {
+                if (n.overBudget()) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         /** The name to judge: the first confirmed one, else the first PTR name; null without PTR. */
         public String bestName() {
-            List<String> confirmed = confirmedNames();
-            if (!confirmed.isEmpty()) {
-                return confirmed.get(0);
+            for (NameCheck n : names) {
+                if (n.confirms(ip)) {
+                    return n.name();
+                }
             }
             return ptr.values().isEmpty() ? null : ptr.values().get(0);
         }

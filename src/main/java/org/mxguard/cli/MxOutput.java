@@ -98,7 +98,10 @@ final class MxOutput {
                 host.put("problems", problems(h));
                 hosts.add(host);
             }
-            groups.add(Map.of("preference", g.preference(), "hosts", hosts));
+            Map<String, Object> group = new LinkedHashMap<>(); // Map.of would order keys differently per JVM run
+            group.put("preference", g.preference());
+            group.put("hosts", hosts);
+            groups.add(group);
         }
         root.put("groups", groups);
         return Json.write(root);

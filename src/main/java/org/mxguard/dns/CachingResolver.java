@@ -5,6 +5,8 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.BiFunction;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -20,6 +22,7 @@ public final class CachingResolver implements Resolver {
 
     private final Resolver delegate;
     private final AsyncCache<DnsQuestion, DnsAnswer<?>> cache;
+    private final BiFunction<DnsQuestion, Executor, CompletableFuture<DnsAnswer<?>>> load;
 
     public CachingResolver(Resolver delegate, long maxEntries) {
         this(delegate, maxEntries, Ticker.systemTicker());
@@ -27,6 +30,7 @@ public final class CachingResolver implements Resolver {
 
     public CachingResolver(Resolver delegate, long maxEntries, Ticker ticker) {
         this.delegate = delegate;
+        this.load = (q, executor) -> this.delegate.lookup(q);
         this.cache = Caffeine.newBuilder()
                 .maximumSize(maxEntries)
                 .ticker(ticker)
@@ -37,7 +41,7 @@ public final class CachingResolver implements Resolver {
 
     @Override
     public CompletableFuture<DnsAnswer<?>> lookup(DnsQuestion question) {
-        return cache.get(question, (q, executor) -> delegate.lookup(q));
+        return cache.get(question, load);
     }
 
     /** Entries currently held (for metrics and tests). */

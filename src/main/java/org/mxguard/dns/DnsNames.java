@@ -12,11 +12,28 @@ public final class DnsNames {
 
     /** Lower case, no trailing dot; the root becomes "". */
     public static String normalize(String name) {
+        if (isNormal(name)) {
+            return name; // the common case on hot paths: names that came out of DNS answers
+        }
         String n = name.trim().toLowerCase(Locale.ROOT);
         while (n.endsWith(".")) {
             n = n.substring(0, n.length() - 1);
         }
         return n;
+    }
+
+    private static boolean isNormal(String name) {
+        int n = name.length();
+        if (n > 0 && (name.charAt(n - 1) == '.' || name.charAt(0) <= ' ')) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = name.charAt(i);
+            if ((c >= 'A' && c <= 'Z') || c <= ' ' || c > 0x7e) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The in-addr.arpa or ip6.arpa name for an address. */

@@ -1,0 +1,132 @@
+package org.mxguard.config;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Loads mxguard's TOML configuration. Every section and key is optional; what is left out keeps
+ * its built-in default. Any mistake is a {@link ConfigException} naming the file, the line and
+ * the key ({@code /etc/mxguard.toml:12: policy.iprev.temperror: ...}); nothing unknown is ignored,
+ * so a misspelt key cannot silently fall back to a default.
+ *
+ * <pre>{@code
+ * [dns]
+ * servers = ["127.0.0.1:53"]   # IP or IP:PORT, [IPv6]:PORT or bare IPv6; omit for /etc/resolv.conf
+ * timeout-ms = 2000            # per query, 1 to 60000
+ * retries = 1                  # after a timeout, 0 to 5
+ * cache-size = 100000          # cached answers, 0 or more (0: no cache)
+ * query-budget = 20            # distinct lookups a verdict may make, 1 to 1000;
+ *                              # beyond it a check is permerror
+ *
+ * [identity]                   # names and addresses this gateway answers as (HELO claiming them fails)
+ * hostnames = ["mx.example.org"]   # fully-qualified
+ * addresses = ["192.0.2.25", "2001:db8::25"]
+ *
+ * [policy.iprev]               # per check: result = action
+ * fail = "reject"
+ * temperror = "tempfail"
+ *
+ * [policy."reverse-mx:from"]   # names with a colon need quotes
+ * fail = "tag"
+ *
+ * [[allowlist]]                # repeat for each entry
+ * cidr = "192.0.2.0/24"        # exactly one of: cidr (an IP is a /32 or /128), sender-domain, ptr-suffix
+ * checks = ["iprev", "generic-ptr"]   # omit for all checks
+ * comment = "partner relay"
+ * }</pre>
+ *
+ * <p>{@code [policy.CHECK]} tables name a check: {@code iprev}, {@code generic-ptr}, {@code helo},
+ * {@code sender-domain}, {@code reverse-mx:mail-from}, {@code reverse-mx:from},
+ * {@code reverse-mx:reply-to}, {@code reverse-mx:ptr}, or the family {@code reverse-mx} for all
+ * four (an exact name wins over the family). Keys are results ({@code pass}, {@code fail},
+ * {@code none}, {@code temperror}, {@code permerror}), values actions ({@code reject},
+ * {@code tempfail}, {@code tag}, {@code log}, {@code accept}); {@code temperror} can never be
+ * {@code reject}. The rules are laid over the defaults result by result: iprev and sender-domain
+ * failures reject, generic-ptr failures tag, the rest log; an unset temperror tempfails where
+ * fail rejects and logs elsewhere.
+ *
+ * <p>An allowlist entry's {@code checks} takes the same names plus {@code reverse-mx:*} (same as
+ * {@code reverse-mx}) and {@code *} (all); an empty list is an error rather than a guess at
+ * "none" or "all". {@code sender-domain} also covers subdomains;
+ * {@code ptr-suffix} matches the client's forward-confirmed PTR name, so it applies once
+ * {@code iprev} has run. In error messages, entries are counted from 0: {@code allowlist[0]} is
+ * the first.
+ */
+public final class ConfigLoader {
+    private static final List<String> SECTIONS = List.of("dns", "identity", "policy", "allowlist");
+    private static final TomlMapper TOML = new TomlMapper();
+
+    private ConfigLoader() {
+    }
+
+    public static MxguardConfig load(Path file) throws ConfigException {
+        return parse(read(file), file);
+    }
+
+    /** Parses configuration text; {@code nameForMessages} is what errors call the file (and {@link MxguardConfig#file()}). */
+    public static MxguardConfig parse(String text, Path nameForMessages) throws ConfigException {
+        if (text.startsWith("\uFEFF")) {
+            text = text.substring(1); // a byte-order mark some editors write
+        }
+        KeyLines lines = KeyLines.scan(text);
+        ConfigNode root = ConfigNode.root(tree(text, nameForMessages, lines), nameForMessages, lines);
+        root.allowOnly(SECTIONS, "tables");
+        return new MxguardConfig(nameForMessages,
+                DnsSection.read(root.get("dns")),
+                IdentitySection.read(root.get("identity")),
+                PolicySection.read(root.get("policy")),
+                AllowlistSection.read(root.get("allowlist")));
+    }
+
+    private static JsonNode tree(String text, Path file, KeyLines lines) throws ConfigException {
+        try {
+            return TOML.readTree(text);
+        } catch (JsonProcessingException e) {
+            String what = e.getOriginalMessage();
+            Optional<KeyLines.Duplicate> dup = lines.duplicate();
+            // Jackson places a duplicate after the value that follows it; the scan knows where it is.
+            if (dup.isPresent() && (what.contains("Duplicate key") || what.contains("redefined"))) {
+                KeyLines.Duplicate d = dup.get();
+                throw new ConfigException(file, d.line(), d.key().toString(),
+                        "TOML syntax error: defined twice (first on line " + d.firstLine() + ")", e);
+            }
+            JsonLocation at = e.getLocation();
+            int line = at == null ? 0 : Math.max(at.getLineNr(), 0);
+            throw new ConfigException(file, line, lines.keyAt(line).toString(),
+                    "TOML syntax error: " + lowerFirst(what), e);
+        }
+    }
+
+    private static String read(Path file) throws ConfigException {
+        if (Files.isDirectory(file)) {
+            throw new ConfigException(file, 0, "", "is a directory, not a configuration file");
+        }
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(file, 0, "", "file not found", e);
+        } catch (AccessDeniedException e) {
+            throw new ConfigException(file, 0, "", "permission denied", e);
+        } catch (CharacterCodingException e) {
+            throw new ConfigException(file, 0, "", "not UTF-8 text", e);
+        } catch (IOException e) {
+            throw new ConfigException(file, 0, "", "cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    private static String lowerFirst(String s) {
+        return s == null || s.isEmpty() ? "malformed" : s.substring(0, 1).toLowerCase(Locale.ROOT) + s.substring(1);
+    }
+}

@@ -1,0 +1,380 @@
+package org.mxguard.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Every rejected configuration names the file, the line and the key. */
+class ConfigErrorsTest {
+    private static final Path FILE = Path.of("/etc/mxguard.toml");
+
+    /** Parses {@code toml}, expects a failure at {@code line} / {@code key}, returns it for more checks. */
+    private static ConfigException failsAt(String toml, int line, String key) {
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.parse(toml, FILE));
+        assertThat(e).as("expected a ConfigException for:%n%s", toml).isNotNull();
+        assertThat(e.file()).isEqualTo(FILE);
+        assertThat(e.line()).as(e.getMessage()).isEqualTo(line);
+        assertThat(e.key()).as(e.getMessage()).isEqualTo(key);
+        assertThat(e.getMessage()).startsWith(FILE + ":" + line + ": " + key + ": ");
+        return e;
+    }
+
+    // --- TOML syntax ---
+
+    @Test
+    void syntaxErrorInAValue() {
+        ConfigException e = failsAt("""
+                [dns]
+                timeout-ms = 2000
+                retries = two
+                """, 3, "dns.retries");
+        assertThat(e.problem()).startsWith("TOML syntax error: ");
+    }
+
+    @Test
+    void syntaxErrorInATableHeader() {
+        failsAt("""
+                [identity]
+                hostnames = ["mx.example.org"]
+
+                [dns
+                retries = 1
+                """, 4, "dns");
+    }
+
+    @Test
+    void unterminatedMultiLineArrayNamesTheKeyBeingRead() {
+        ConfigException e = failsAt("""
+                [dns]
+                servers = [
+                  "127.0.0.1",
+                retries = 1
+                """, 4, "dns.servers");
+        assertThat(e.problem()).startsWith("TOML syntax error");
+    }
+
+    @Test
+    void duplicateKeyIsPlacedOnTheSecondDefinition() {
+        ConfigException e = failsAt("""
+                [dns]
+                retries = 1
+
+                retries = 2
+
+
+                """, 4, "dns.retries");
+        assertThat(e.problem()).contains("defined twice (first on line 2)");
+    }
+
+    @Test
+    void duplicateTable() {
+        failsAt("""
+                [dns]
+                retries = 1
+                [identity]
+                [dns]
+                """, 4, "dns");
+    }
+
+    // --- unknown keys ---
+
+    @Test
+    void unknownTopLevelTableSuggestsTheClosest() {
+        ConfigException e = failsAt("""
+                [dns]
+                retries = 1
+
+                [polcy.iprev]
+                fail = "reject"
+                """, 4, "polcy");
+        assertThat(e.problem()).isEqualTo("unknown key (did you mean \"policy\"?)");
+    }
+
+    @Test
+    void unknownTopLevelKeyListsTheChoices() {
+        ConfigException e = failsAt("verbose = true\n", 1, "verbose");
+        assertThat(e.problem()).isEqualTo("unknown key (use dns, identity, policy, allowlist)");
+    }
+
+    @Test
+    void unknownKeyInASection() {
+        ConfigException e = failsAt("""
+                [dns]
+                retries = 1
+                timout-ms = 500
+                """, 3, "dns.timout-ms");
+        assertThat(e.problem()).isEqualTo("unknown key (did you mean \"timeout-ms\"?)");
+    }
+
+    @Test
+    void unknownKeyInAnAllowlistEntry() {
+        ConfigException e = failsAt("""
+                [[allowlist]]
+                cidr = "192.0.2.1"
+                coment = "x"
+                """, 3, "allowlist[0].coment");
+        assertThat(e.problem()).contains("did you mean \"comment\"");
+    }
+
+    // --- types ---
+
+    @Test
+    void stringWhereANumberBelongs() {
+        ConfigException e = failsAt("[dns]\nretries = \"two\"\n", 2, "dns.retries");
+        assertThat(e.problem()).isEqualTo("expected a whole number, got the string \"two\"");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "dns = 5                              | 1 | dns                 | a table",
+            "[dns]\\ntimeout-ms = 1.5              | 2 | dns.timeout-ms      | whole number",
+            "[dns]\\nservers = \"127.0.0.1\"       | 2 | dns.servers         | an array",
+            "[dns]\\nservers = [53]                | 2 | dns.servers[0]      | a string",
+            "[identity]\\nhostnames = \"mx.a.org\" | 2 | identity.hostnames  | an array",
+            "[policy]\\niprev = \"reject\"         | 2 | policy.iprev        | a table of result",
+            "[policy.iprev]\\nfail = true          | 2 | policy.iprev.fail   | a string",
+            "[allowlist]\\ncidr = \"192.0.2.1\"    | 1 | allowlist           | [[allowlist]]",
+            "[[allowlist]]\\ncidr = 1              | 2 | allowlist[0].cidr   | a string",
+            "[[allowlist]]\\ncidr = \"192.0.2.1\"\\ncomment = 7 | 3 | allowlist[0].comment | a string",
+    })
+    void wrongTypes(String toml, int line, String key, String expected) {
+        ConfigException e = failsAt(toml.replace("\\n", "\n"), line, key);
+        assertThat(e.problem()).contains(expected);
+    }
+
+    // --- ranges ---
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "timeout-ms   | 0                     | 1 to 60000",
+            "timeout-ms   | 60001                 | 1 to 60000",
+            "retries      | -1                    | 0 to 5",
+            "retries      | 6                     | 0 to 5",
+            "cache-size   | -1                    | 0 or more",
+            "cache-size   | 99999999999999999999  | 0 or more",
+            "query-budget | 0                     | 1 to 1000",
+            "query-budget | 1001                  | 1 to 1000",
+    })
+    void numbersOutOfRange(String key, String value, String range) {
+        ConfigException e = failsAt("# DNS\n[dns]\n" + key + " = " + value + "\n", 3, "dns." + key);
+        assertThat(e.problem()).isEqualTo(value + " is out of range (use " + range + ")");
+    }
+
+    // --- addresses ---
+
+    @Test
+    void badServerAddressNamesTheElement() {
+        ConfigException e = failsAt("""
+                [dns]
+                servers = [
+                  "127.0.0.1:53",
+                  "dns.example.net:53",
+                ]
+                """, 4, "dns.servers[1]");
+        assertThat(e.problem()).contains("bad DNS server address").contains("host name");
+    }
+
+    @Test
+    void badServerPort() {
+        ConfigException e = failsAt("[dns]\nservers = [\"127.0.0.1:99999\"]\n", 2, "dns.servers[0]");
+        assertThat(e.problem()).contains("out of range");
+    }
+
+    @Test
+    void badIdentityAddress() {
+        ConfigException e = failsAt("""
+                [identity]
+                hostnames = ["mx.example.org"]
+                addresses = ["192.0.2.25", "192.0.2.256"]
+                """, 3, "identity.addresses[1]");
+        assertThat(e.problem()).isEqualTo("\"192.0.2.256\" is not an IP address");
+    }
+
+    @Test
+    void badIdentityHostName() {
+        ConfigException e = failsAt("[identity]\nhostnames = [\"mx example.org\"]\n", 2, "identity.hostnames[0]");
+        assertThat(e.problem()).contains("not a valid host name");
+    }
+
+    // --- policy ---
+
+    @Test
+    void unknownCheckName() {
+        ConfigException e = failsAt("""
+                [policy.iprev]
+                fail = "reject"
+
+                [policy.iprevv]
+                fail = "tag"
+                """, 4, "policy.iprevv");
+        assertThat(e.problem()).isEqualTo("unknown check \"iprevv\" (did you mean \"iprev\"?)");
+    }
+
+    @Test
+    void wildcardsAreForTheAllowlistOnly() {
+        failsAt("[policy.\"reverse-mx:*\"]\nfail = \"tag\"\n", 1, "policy.\"reverse-mx:*\"");
+    }
+
+    @Test
+    void unknownResult() {
+        ConfigException e = failsAt("""
+                [policy."reverse-mx:from"]
+                fial = "tag"
+                """, 2, "policy.\"reverse-mx:from\".fial");
+        assertThat(e.problem()).isEqualTo("unknown result \"fial\" (did you mean \"fail\"?)");
+    }
+
+    @Test
+    void unknownAction() {
+        ConfigException e = failsAt("[policy.helo]\nfail = \"drop\"\n", 2, "policy.helo.fail");
+        assertThat(e.problem()).isEqualTo("unknown action \"drop\" (use reject, tempfail, tag, log, accept)");
+    }
+
+    @Test
+    void temperrorCannotReject() {
+        ConfigException e = failsAt("""
+                [dns]
+                retries = 1
+
+                [policy.iprev]
+                fail = "reject"
+                temperror = "reject"
+                """, 6, "policy.iprev.temperror");
+        assertThat(e.getMessage()).isEqualTo("/etc/mxguard.toml:6: policy.iprev.temperror: "
+                + "\"reject\" is not allowed for temperror (use tempfail, tag, log or accept)");
+    }
+
+    // --- allowlist ---
+
+    @Test
+    void allowlistEntryWithoutAKind() {
+        ConfigException e = failsAt("""
+                [[allowlist]]
+                cidr = "192.0.2.0/24"
+
+                [[allowlist]]
+                checks = ["iprev"]
+                comment = "forgot what"
+                """, 4, "allowlist[1]");
+        assertThat(e.problem()).isEqualTo("needs exactly one of cidr, sender-domain, ptr-suffix");
+    }
+
+    @Test
+    void allowlistEntryWithTwoKinds() {
+        ConfigException e = failsAt("""
+                [[allowlist]]
+                cidr = "192.0.2.0/24"
+                sender-domain = "example.org"
+                """, 3, "allowlist[0].sender-domain");
+        assertThat(e.problem()).contains("this one also has cidr");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "192.0.2.0/33   | prefix length out of range",
+            "192.0.2/24     | not an IP address",
+            "192.0.2.0/x    | bad prefix length",
+            "example.org    | not an IP address",
+    })
+    void badCidr(String cidr, String why) {
+        ConfigException e = failsAt("[[allowlist]]\ncomment = \"net\"\ncidr = \"" + cidr + "\"\n", 3, "allowlist[0].cidr");
+        assertThat(e.problem()).startsWith("bad network \"" + cidr + "\"").contains(why);
+    }
+
+    @Test
+    void emptySenderDomain() {
+        ConfigException e = failsAt("""
+                [[allowlist]]
+                cidr = "192.0.2.1"
+
+                [[allowlist]]
+                sender-domain = ""
+                """, 5, "allowlist[1].sender-domain");
+        assertThat(e.problem()).isEqualTo("empty sender-domain");
+    }
+
+    @Test
+    void badPtrSuffix() {
+        failsAt("[[allowlist]]\nptr-suffix = \"relay example.com\"\n", 2, "allowlist[0].ptr-suffix");
+    }
+
+    @Test
+    void unknownCheckInAllowlist() {
+        ConfigException e = failsAt("""
+                [[allowlist]]
+                cidr = "192.0.2.1"
+                checks = [
+                  "iprev",
+                  "revers-mx",
+                ]
+                """, 5, "allowlist[0].checks[1]");
+        assertThat(e.problem()).isEqualTo("unknown check \"revers-mx\" (did you mean \"reverse-mx\"?)");
+    }
+
+    @Test
+    void emptyChecksListIsAMistake() {
+        failsAt("[[allowlist]]\ncidr = \"192.0.2.1\"\nchecks = []\n", 3, "allowlist[0].checks");
+    }
+
+    @Test
+    void inlineAllowlistEntriesAreLocatedToo() {
+        failsAt("""
+                allowlist = [
+                  { cidr = "192.0.2.1" },
+                  { cidr = "192.0.2.999" },
+                ]
+                """, 3, "allowlist[1].cidr");
+    }
+
+    // --- the file itself ---
+
+    @Test
+    void fileNotFound(@TempDir Path dir) {
+        Path missing = dir.resolve("missing.toml");
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(missing));
+        assertThat(e.file()).isEqualTo(missing);
+        assertThat(e.line()).isZero();
+        assertThat(e.key()).isEmpty();
+        assertThat(e.getMessage()).isEqualTo(missing + ": file not found");
+    }
+
+    @Test
+    void directoryIsNotAFile(@TempDir Path dir) {
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(dir));
+        assertThat(e.line()).isZero();
+        assertThat(e.getMessage()).startsWith(dir + ": ").contains("directory");
+    }
+
+    @Test
+    void notUtf8(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("latin1.toml");
+        Files.write(f, new byte[] {'#', ' ', (byte) 0xE9, '\n'});
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(f));
+        assertThat(e.line()).isZero();
+        assertThat(e.getMessage()).isEqualTo(f + ": not UTF-8 text");
+    }
+
+    @Test
+    void unreadableFile(@TempDir Path dir) throws IOException {
+        Path f = Files.writeString(dir.resolve("secret.toml"), "[dns]\n");
+        boolean denied = f.toFile().setReadable(false, false);
+        org.junit.jupiter.api.Assumptions.assumeTrue(denied && !Files.isReadable(f), "running as root");
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(f));
+        assertThat(e.line()).isZero();
+        assertThat(e.getMessage()).isEqualTo(f + ": permission denied");
+    }
+
+    @Test
+    void errorsFromARealFileNameIt(@TempDir Path dir) throws IOException {
+        Path f = Files.writeString(dir.resolve("mxguard.toml"), "[dns]\n\nretries = 9\n");
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(f));
+        assertThat(e.getMessage()).isEqualTo(f + ":3: dns.retries: 9 is out of range (use 0 to 5)");
+    }
+}

@@ -1,0 +1,108 @@
+package org.mxguard.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetSocketAddress;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.mxguard.check.Result;
+import org.mxguard.dns.InetAddresses;
+import org.mxguard.policy.Action;
+import org.mxguard.policy.ActionTable;
+import org.mxguard.policy.AllowlistEntry;
+import org.mxguard.policy.AllowlistEntry.Kind;
+
+class ConfigLoaderTest {
+    private static Path example() throws URISyntaxException {
+        return Path.of(ConfigLoaderTest.class.getResource("/config/example.toml").toURI());
+    }
+
+    @Test
+    void exampleLoadsToItsValues() throws Exception {
+        Path file = example();
+        MxguardConfig c = ConfigLoader.load(file);
+
+        assertThat(c.file()).isEqualTo(file);
+        assertThat(c.dns().servers()).containsExactly(
+                new InetSocketAddress(InetAddresses.require("127.0.0.1"), 53),
+                new InetSocketAddress(InetAddresses.require("2001:db8::53"), 53));
+        assertThat(c.dns().servers()).noneMatch(InetSocketAddress::isUnresolved);
+        assertThat(c.dns().timeout()).isEqualTo(Duration.ofMillis(2000));
+        assertThat(c.dns().retries()).isEqualTo(1);
+        assertThat(c.dns().cacheSize()).isEqualTo(100_000);
+        assertThat(c.dns().queryBudget()).isEqualTo(20);
+
+        assertThat(c.identity().hostNames()).containsExactly("mx.example.org");
+        assertThat(c.identity().addresses()).containsExactlyInAnyOrder(
+                InetAddresses.require("192.0.2.25"), InetAddresses.require("2001:db8::25"));
+
+        ActionTable a = c.actions();
+        assertThat(a.actionFor("helo", Result.FAIL)).as("overridden").isEqualTo(Action.TAG);
+        assertThat(a.actionFor("reverse-mx:from", Result.FAIL)).as("overridden by exact name").isEqualTo(Action.TAG);
+        assertThat(a.actionFor("reverse-mx:mail-from", Result.FAIL)).as("family default").isEqualTo(Action.LOG);
+        assertThat(a.actionFor("iprev", Result.TEMPERROR)).isEqualTo(Action.TEMPFAIL);
+        assertThat(a.actionFor("sender-domain", Result.FAIL)).as("default kept").isEqualTo(Action.REJECT);
+        assertThat(a.actionFor("generic-ptr", Result.FAIL)).as("default kept").isEqualTo(Action.TAG);
+
+        List<AllowlistEntry> entries = c.allowlist().entries();
+        assertThat(entries).extracting(AllowlistEntry::kind)
+                .containsExactly(Kind.CIDR, Kind.SENDER_DOMAIN, Kind.PTR_SUFFIX);
+        assertThat(entries.get(0).value()).isEqualTo("192.0.2.0/24");
+        assertThat(entries.get(0).checks()).containsExactly("iprev", "generic-ptr");
+        assertThat(entries.get(0).comment()).isEqualTo("partner relay");
+        assertThat(entries.get(0).matchesIp(InetAddresses.require("192.0.2.200"))).isTrue();
+        assertThat(entries.get(1).value()).isEqualTo("lists.example.net");
+        assertThat(entries.get(1).covers("reverse-mx:from")).isTrue();
+        assertThat(entries.get(1).covers("iprev")).isFalse();
+        assertThat(entries.get(2).value()).isEqualTo("outbound.example.com");
+        assertThat(entries.get(2).checks()).isEmpty();
+    }
+
+    @Test
+    void emptyTextIsTheDefaults() throws Exception {
+        MxguardConfig c = ConfigLoader.parse("# nothing set\n", Path.of("empty.toml"));
+        MxguardConfig d = MxguardConfig.defaults();
+        assertThat(c.dns()).isEqualTo(d.dns());
+        assertThat(c.identity()).isEqualTo(d.identity());
+        assertThat(c.allowlist()).isEqualTo(d.allowlist());
+        assertThat(c.actions().actionFor("iprev", Result.FAIL)).isEqualTo(Action.REJECT);
+        assertThat(d.file()).isNull();
+    }
+
+    @Test
+    void defaultsAreAsDocumented() {
+        DnsSettings d = DnsSettings.defaults();
+        assertThat(d.servers()).isEmpty();
+        assertThat(d.timeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(d.retries()).isEqualTo(1);
+        assertThat(d.cacheSize()).isEqualTo(100_000);
+        assertThat(d.queryBudget()).isEqualTo(20);
+        InetSocketAddress s = new InetSocketAddress(InetAddresses.require("192.0.2.53"), 53);
+        assertThat(d.withServers(List.of(s)).servers()).containsExactly(s);
+        assertThat(d.withServers(List.of(s)).timeout()).isEqualTo(d.timeout());
+    }
+
+    @Test
+    void inlineTablesAndFamiliesWork() throws Exception {
+        MxguardConfig c = ConfigLoader.parse("""
+                policy.reverse-mx = { fail = "TAG", temperror = "log" }
+                allowlist = [
+                  { cidr = "2001:db8::/32", checks = ["reverse-mx:*", "*"] },
+                  { ptr-suffix = ".relay.example.com." },
+                ]
+                """, Path.of("inline.toml"));
+        assertThat(c.actions().actionFor("reverse-mx:ptr", Result.FAIL)).isEqualTo(Action.TAG);
+        assertThat(c.actions().actionFor("reverse-mx:ptr", Result.TEMPERROR)).isEqualTo(Action.LOG);
+        assertThat(c.allowlist().entries()).hasSize(2);
+        assertThat(c.allowlist().entries().get(1).value()).isEqualTo("relay.example.com");
+    }
+
+    @Test
+    void emptyServerListMeansTheSystemResolvers() throws Exception {
+        MxguardConfig c = ConfigLoader.parse("[dns]\nservers = []\n", Path.of("x.toml"));
+        assertThat(c.dns().servers()).isEmpty();
+    }
+}
