@@ -15,7 +15,10 @@ import java.util.Map;
  */
 public record CheckResult(String name, Result result, String problem, String reason, Map<String, String> evidence) {
     public CheckResult {
-        evidence = Collections.unmodifiableMap(new LinkedHashMap<>(evidence));
+        // a check's own Evidence map is frozen and wrapped; anything else is copied
+        evidence = evidence instanceof Evidence.Owned owned && owned.freeze()
+                ? Collections.unmodifiableMap(owned)
+                : Collections.unmodifiableMap(new LinkedHashMap<>(evidence));
     }
 
     public static CheckResult pass(String name, String reason, Map<String, String> evidence) {

@@ -12,8 +12,29 @@ final class Evidence {
     private Evidence() {
     }
 
+    /** A fresh evidence map; a {@link CheckResult} takes it over (no copy) and freezes it. */
     static Map<String, String> map() {
-        return new LinkedHashMap<>();
+        return new Owned();
+    }
+
+    /** Evidence being built by one check; frozen when a result takes it, so sharing it is safe. */
+    static final class Owned extends LinkedHashMap<String, String> {
+        private boolean frozen;
+
+        /** Freezes the map; true only for the first caller, who may then wrap it without copying. */
+        boolean freeze() {
+            boolean first = !frozen;
+            frozen = true;
+            return first;
+        }
+
+        @Override
+        public String put(String key, String value) {
+            if (frozen) {
+                throw new UnsupportedOperationException("evidence already belongs to a result");
+            }
+            return super.put(key, value);
+        }
     }
 
     static String of(DnsAnswer<?> answer) {

@@ -1,5 +1,6 @@
 package org.mxguard.check;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -12,7 +13,12 @@ final class Futures {
         if (futures.isEmpty()) {
             return CompletableFuture.completedFuture(List.of());
         }
-        return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
-                .thenApply(done -> futures.stream().map(CompletableFuture::join).toList());
+        return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            List<T> values = new ArrayList<>(futures.size());
+            for (CompletableFuture<T> f : futures) {
+                values.add(f.join());
+            }
+            return values;
+        });
     }
 }

@@ -52,13 +52,24 @@ public final class GenericPtrCheck implements Check {
             }
             String domain = RegistrableDomain.of(name);
             return MailHostsLookup.find(domain, dns).thenApply(hosts -> {
-                if (hosts instanceof MailHosts.Mx mx && mx.records().stream().map(MxRecord::host).anyMatch(name::equals)) {
-                    evidence.put("MX " + domain, Evidence.values(mx.records()));
-                    return CheckResult.pass(NAME, name + " embeds the IP but is a forward-confirmed MX host of " + domain, evidence);
+                if (hosts instanceof MailHosts.Mx mx && isMxHost(mx, name)) {
+                    Map<String, String> withMx = Evidence.map();
+                    withMx.putAll(generic.evidence());
+                    withMx.put("MX " + domain, Evidence.values(mx.records()));
+                    return CheckResult.pass(NAME, name + " embeds the IP but is a forward-confirmed MX host of " + domain, withMx);
                 }
                 return generic;
             });
         }));
+    }
+
+    private static boolean isMxHost(MailHosts.Mx mx, String name) {
+        for (MxRecord r : mx.records()) {
+            if (r.host().equals(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static CompletableFuture<CheckResult> done(CheckResult r) {

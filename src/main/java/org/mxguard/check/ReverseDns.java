@@ -101,6 +101,13 @@ public final class ReverseDns {
      * budget refuses the PTR question itself.
      */
     public static CompletableFuture<Confirmation> confirm(InetAddress ip, Resolver dns) {
+        return dns.derive(new Key(ip), () -> lookup(ip, dns));
+    }
+
+    private record Key(InetAddress ip) {
+    }
+
+    private static CompletableFuture<Confirmation> lookup(InetAddress ip, Resolver dns) {
         return dns.ptr(ip).thenCompose(ptr -> {
             if (!(ptr instanceof DnsAnswer.Records<String> records)) {
                 return CompletableFuture.completedFuture(new Confirmation(ip, ptr, List.of()));

@@ -41,6 +41,8 @@ public final class ReverseMxCheck implements Check {
     }
 
     public static final String PREFIX = "reverse-mx:";
+    /** The name of a comparison shared by several sources before each check renames it. */
+    private static final String SHARED = "reverse-mx";
 
     private final Source source;
     private final String name;
@@ -66,26 +68,42 @@ public final class ReverseMxCheck implements Check {
             if (found.outcome != null) {
                 return CompletableFuture.completedFuture(found.outcome);
             }
-            return MailHostsLookup.find(found.domain, dns)
-                    .thenCompose(hosts -> compare(hosts, facts.clientIp(), found.origin, dns));
+            InetAddress ip = facts.clientIp();
+            // MAIL FROM, From: and Reply-To: usually name one domain: compare it once per verdict
+            return dns.derive(new CompareKey(found.domain, ip),
+                    () -> MailHostsLookup.find(found.domain, dns).thenCompose(hosts -> compare(hosts, ip, dns)))
+                    .thenApply(shared -> named(shared, found.ptrName));
         }));
     }
 
-    /** A domain to compare, or an outcome already reached without one. */
-    private record Found(String domain, String origin, CheckResult outcome) {
+    /** A domain to compare (with the PTR name it came from, for the ptr source), or an outcome reached without one. */
+    private record Found(String domain, String ptrName, CheckResult outcome) {
+    }
+
+    private record CompareKey(String domain, InetAddress ip) {
+    }
+
+    private CheckResult named(CheckResult shared, String ptrName) {
+        Map<String, String> evidence = shared.evidence();
+        if (ptrName != null) {
+            evidence = Evidence.map();
+            evidence.put("ptr-name", ptrName);
+            evidence.putAll(shared.evidence());
+        }
+        return CheckResult.of(name, shared.result(), shared.problem(), shared.reason(), evidence);
     }
 
     private CompletableFuture<Found> domain(SessionFacts facts, Resolver dns) {
         if (source == Source.PTR) {
             return ReverseDns.confirm(facts.clientIp(), dns).thenApply(c -> {
                 if (c.ptr() instanceof DnsAnswer.TempFail<String>) {
-                    return new Found(null, null, result(Result.TEMPERROR, "dns-tempfail", "PTR lookup failed temporarily", Evidence.map()));
+                    return new Found(null, null, CheckResult.of(name, Result.TEMPERROR, "dns-tempfail", "PTR lookup failed temporarily", Map.of()));
                 }
                 String best = c.bestName();
                 if (best == null) {
                     return new Found(null, null, CheckResult.none(name, "no PTR name"));
                 }
-                return new Found(RegistrableDomain.of(best), "registrable domain of PTR name " + best, null);
+                return new Found(RegistrableDomain.of(best), best, null);
             });
         }
         String address = switch (source) {
@@ -100,30 +118,26 @@ public final class ReverseMxCheck implements Check {
                     : MailAddress.isNullPath(address) ? "null reverse-path <>" : "no domain in " + source.label;
             return CompletableFuture.completedFuture(new Found(null, null, CheckResult.none(name, why)));
         }
-        return CompletableFuture.completedFuture(new Found(domain.get(), source.label + " domain", null));
+        return CompletableFuture.completedFuture(new Found(domain.get(), null, null));
     }
 
-    private CompletableFuture<CheckResult> compare(MailHosts hosts, InetAddress ip, String origin, Resolver dns) {
+    private static CompletableFuture<CheckResult> compare(MailHosts hosts, InetAddress ip, Resolver dns) {
         String d = hosts.domain();
         String ipText = DnsNames.text(ip);
         RecordType family = DnsNames.addressType(ip);
         Map<String, String> evidence = Evidence.map();
-        evidence.put("domain", d + " (" + origin + ")");
+        evidence.put("domain", d);
         return switch (hosts) {
             case MailHosts.Mx mx -> {
                 evidence.put("MX " + d, Evidence.values(mx.records()));
-                List<CompletableFuture<DnsAnswer<java.net.InetAddress>>> lookups = new ArrayList<>();
-                for (MxRecord r : mx.records()) {
-                    lookups.add(Budget.orNull(dns.addresses(r.host(), family)));
-                }
-                yield Futures.all(lookups).thenApply(answers -> judgeHosts(mx.records(), answers, ip, family, evidence));
+                yield hostAddresses(mx, family, dns).thenApply(answers -> judgeHosts(mx.records(), answers, ip, family, evidence));
             }
             case MailHosts.ImplicitMx implicit -> {
                 DnsAnswer<InetAddress> answer = implicit.family(family);
                 evidence.put("MX " + d, "NODATA (implicit MX)");
                 evidence.put(family + " " + d, Evidence.of(answer));
                 if (answer.values().contains(ip)) {
-                    yield done(CheckResult.pass(name, ipText + " is an address of " + d + " (implicit MX)", evidence));
+                    yield done(CheckResult.pass(SHARED, ipText + " is an address of " + d + " (implicit MX)", evidence));
                 }
                 if (!answer.isDefinitive()) {
                     yield done(result(Result.TEMPERROR, "dns-tempfail", "address lookup of " + d + " failed temporarily", evidence));
@@ -140,7 +154,16 @@ public final class ReverseMxCheck implements Check {
         };
     }
 
-    private CheckResult judgeHosts(List<MxRecord> records, List<DnsAnswer<InetAddress>> answers, InetAddress ip,
+    /** One address family of every MX host. */
+    private static CompletableFuture<List<DnsAnswer<InetAddress>>> hostAddresses(MailHosts.Mx mx, RecordType family, Resolver dns) {
+        List<CompletableFuture<DnsAnswer<InetAddress>>> lookups = new ArrayList<>(mx.records().size());
+        for (MxRecord r : mx.records()) {
+            lookups.add(Budget.orNull(dns.addresses(r.host(), family)));
+        }
+        return Futures.all(lookups);
+    }
+
+    private static CheckResult judgeHosts(List<MxRecord> records, List<DnsAnswer<InetAddress>> answers, InetAddress ip,
             RecordType family, Map<String, String> evidence) {
         String ipText = DnsNames.text(ip);
         boolean temp = false;
@@ -160,7 +183,7 @@ public final class ReverseMxCheck implements Check {
         }
         String d = evidence.get("domain");
         if (match != null) {
-            return CheckResult.pass(name, ipText + " is an address of MX host " + match, evidence);
+            return CheckResult.pass(SHARED, ipText + " is an address of MX host " + match, evidence);
         }
         if (temp) {
             return result(Result.TEMPERROR, "dns-tempfail", "an MX host address lookup failed temporarily", evidence);
@@ -171,8 +194,8 @@ public final class ReverseMxCheck implements Check {
         return result(Result.FAIL, "not-mx", ipText + " is not an address of any MX host of " + d, evidence);
     }
 
-    private CheckResult result(Result result, String problem, String reason, Map<String, String> evidence) {
-        return CheckResult.of(name, result, problem, reason, evidence);
+    private static CheckResult result(Result result, String problem, String reason, Map<String, String> evidence) {
+        return CheckResult.of(SHARED, result, problem, reason, evidence);
     }
 
     private static CompletableFuture<CheckResult> done(CheckResult r) {

@@ -28,6 +28,9 @@ final class CheckOutput {
         out.append("verdict: ").append(v.action().text()).append('\n');
         out.append("reply:   ").append(v.reply()).append('\n');
         out.append("dns:     ").append(e.dnsQuestions()).append(" distinct lookups");
+        if (e.dnsRefused() > 0) {
+            out.append(", ").append(e.dnsRefused()).append(" more refused by the query budget");
+        }
         return out.toString();
     }
 
@@ -37,6 +40,7 @@ final class CheckOutput {
         verdict.put("action", v.action().text());
         verdict.put("reply", v.reply().toString());
         verdict.put("dns-lookups", e.dnsQuestions());
+        verdict.put("dns-refused", e.dnsRefused());
         List<Map<String, Object>> checks = new ArrayList<>();
         for (Decision d : v.decisions()) {
             var r = d.result();

@@ -15,9 +15,25 @@ public final class Main implements Runnable {
         System.exit(run(args));
     }
 
+    /** sysexits.h EX_CONFIG: the configuration file is wrong. */
+    public static final int EXIT_CONFIG = 78;
+
     /** Runs a command line and returns its exit code (for tests). */
     public static int run(String... args) {
-        return new CommandLine(new Main()).execute(args);
+        return commandLine().execute(args);
+    }
+
+    /** The command line with mxguard's error handling: a bad config file is one clear line, not a usage dump. */
+    public static CommandLine commandLine() {
+        CommandLine cmd = new CommandLine(new Main());
+        cmd.setExecutionExceptionHandler((error, failed, parsed) -> {
+            if (error instanceof BadConfigException bad) {
+                failed.getErr().println("mxguard: " + bad.getMessage());
+                return EXIT_CONFIG;
+            }
+            throw error;
+        });
+        return cmd;
     }
 
     @Override

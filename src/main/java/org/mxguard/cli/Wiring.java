@@ -24,7 +24,7 @@ final class Wiring {
         try {
             config = file == null ? MxguardConfig.defaults() : ConfigLoader.load(file);
         } catch (ConfigException e) {
-            throw new CommandLine.ParameterException(cmd, e.getMessage(), e, null, file.toString());
+            throw new BadConfigException(e);
         }
         if (dns == null) {
             return config;

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * The DNS view of one verdict: every distinct question is asked once (checks that need the same
@@ -17,7 +18,9 @@ public final class Lookups implements Resolver {
     private final Resolver resolver;
     private final int budget;
     private final ConcurrentHashMap<DnsQuestion, CompletableFuture<DnsAnswer<?>>> asked = new ConcurrentHashMap<>(32);
-    private final AtomicInteger count = new AtomicInteger();
+    private final AtomicInteger sent = new AtomicInteger();
+    private final AtomicInteger refused = new AtomicInteger();
+    private final ConcurrentHashMap<Object, CompletableFuture<?>> derived = new ConcurrentHashMap<>(8);
 
     public Lookups(Resolver resolver, int budget) {
         if (budget < 1) {
@@ -33,14 +36,39 @@ public final class Lookups implements Resolver {
         if (known != null) {
             return known;
         }
-        return asked.computeIfAbsent(question, q -> count.incrementAndGet() > budget
-                ? CompletableFuture.failedFuture(new QueryBudgetExceededException(budget, q))
-                : resolver.lookup(q));
+        return asked.computeIfAbsent(question, q -> {
+            if (sent.get() >= budget) {
+                refused.incrementAndGet();
+                return CompletableFuture.failedFuture(new QueryBudgetExceededException(budget, q));
+            }
+            sent.incrementAndGet();
+            return resolver.lookup(q);
+        });
     }
 
-    /** Distinct questions asked so far, including any refused for the budget. */
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T> CompletableFuture<T> derive(Object key, Supplier<CompletableFuture<T>> computation) {
+        CompletableFuture<?> known = derived.get(key);
+        if (known == null) {
+            // not computeIfAbsent: the computation asks lookups, which may complete and recurse
+            CompletableFuture<T> fresh = computation.get();
+            known = derived.putIfAbsent(key, fresh);
+            if (known == null) {
+                return fresh;
+            }
+        }
+        return (CompletableFuture<T>) known;
+    }
+
+    /** Distinct questions asked so far (answered from the cache or the network); never more than the budget. */
     public int questionsAsked() {
-        return count.get();
+        return sent.get();
+    }
+
+    /** Distinct questions the budget refused. */
+    public int questionsRefused() {
+        return refused.get();
     }
 
     public int budget() {

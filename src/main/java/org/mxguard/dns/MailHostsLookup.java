@@ -13,6 +13,13 @@ public final class MailHostsLookup {
 
     public static CompletableFuture<MailHosts> find(String domain, Resolver dns) {
         String d = DnsNames.normalize(domain);
+        return dns.derive(new Key(d), () -> lookup(d, dns));
+    }
+
+    private record Key(String domain) {
+    }
+
+    private static CompletableFuture<MailHosts> lookup(String d, Resolver dns) {
         return dns.mx(d).thenCompose(answer -> switch (answer) {
             case DnsAnswer.Records<MxRecord> r -> CompletableFuture.completedFuture(fromMx(d, r.records()));
             case DnsAnswer.NxDomain<MxRecord> n -> CompletableFuture.completedFuture(new MailHosts.NoSuchDomain(d));

@@ -2,6 +2,7 @@ package org.mxguard.dns;
 
 import java.net.InetAddress;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * Asks DNS questions asynchronously. Implementations never complete a future exceptionally for a
@@ -10,6 +11,15 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface Resolver {
     CompletableFuture<DnsAnswer<?>> lookup(DnsQuestion question);
+
+    /**
+     * A result derived from several lookups (a domain's mail hosts, a PTR confirmation), computed
+     * once per key where the resolver keeps per-verdict state ({@link Lookups}), so checks that
+     * need the same derivation share it. Here, without such state, it is simply computed.
+     */
+    default <T> CompletableFuture<T> derive(Object key, Supplier<CompletableFuture<T>> computation) {
+        return computation.get();
+    }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     default CompletableFuture<DnsAnswer<InetAddress>> addresses(String name, RecordType type) {

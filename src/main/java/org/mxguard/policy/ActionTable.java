@@ -13,6 +13,8 @@ import org.mxguard.check.Result;
  */
 public final class ActionTable {
     private final Map<String, Map<Result, Action>> rules;
+    /** Each check's row, worked out on first use: verdicts ask the same few names again and again. */
+    private final Map<String, Action[]> resolved = new java.util.concurrent.ConcurrentHashMap<>();
 
     public ActionTable(Map<String, Map<Result, Action>> rules) {
         Map<String, Map<Result, Action>> copy = new HashMap<>();
@@ -46,6 +48,18 @@ public final class ActionTable {
     }
 
     public Action actionFor(String check, Result result) {
+        Action[] row = resolved.get(check);
+        if (row == null) {
+            row = new Action[Result.values().length];
+            for (Result r : Result.values()) {
+                row[r.ordinal()] = resolve(check, r);
+            }
+            resolved.put(check, row);
+        }
+        return row[result.ordinal()];
+    }
+
+    private Action resolve(String check, Result result) {
         Map<Result, Action> exact = rules.get(check);
         int colon = check.indexOf(':');
         Map<Result, Action> family = colon > 0 ? rules.get(check.substring(0, colon)) : null;

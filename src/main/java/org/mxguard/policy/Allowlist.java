@@ -14,6 +14,15 @@ public record Allowlist(List<AllowlistEntry> entries) {
         entries = List.copyOf(entries);
     }
 
+    public boolean hasPtrSuffixes() {
+        for (AllowlistEntry e : entries) {
+            if (e.kind() == AllowlistEntry.Kind.PTR_SUFFIX) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public static Allowlist empty() {
         return new Allowlist(List.of());
     }

@@ -1,5 +1,6 @@
 package org.mxguard.policy;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,21 +28,33 @@ public final class Evaluator {
         this.queryBudget = queryBudget;
     }
 
-    /** A verdict with the DNS work it took. */
-    public record Evaluation(Verdict verdict, List<CheckResult> results, int dnsQuestions) {
+    /** A verdict with the DNS work it took: distinct questions asked, and those the budget refused. */
+    public record Evaluation(Verdict verdict, List<CheckResult> results, int dnsQuestions, int dnsRefused) {
     }
 
     public CompletableFuture<Evaluation> evaluate(SessionFacts facts) {
         Lookups lookups = new Lookups(resolver, queryBudget);
-        Map<String, String> skip = new HashMap<>();
-        for (String name : suite.names()) {
-            policy.allowlist().before(name, facts).ifPresent(hit -> skip.put(name, hit.describe()));
+        Map<String, String> skip = Map.of();
+        if (!policy.allowlist().entries().isEmpty()) {
+            skip = new HashMap<>();
+            for (String name : suite.names()) {
+                var hit = policy.allowlist().before(name, facts);
+                if (hit.isPresent()) {
+                    skip.put(name, hit.get().describe());
+                }
+            }
         }
         List<CheckSuite.Started> started = suite.start(facts, lookups, skip);
-        CompletableFuture<?>[] all = started.stream().map(CheckSuite.Started::result).toArray(CompletableFuture[]::new);
+        CompletableFuture<?>[] all = new CompletableFuture<?>[started.size()];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = started.get(i).result();
+        }
         return CompletableFuture.allOf(all).thenApply(done -> {
-            List<CheckResult> results = started.stream().map(s -> s.result().join()).toList();
-            return new Evaluation(policy.decide(results), results, lookups.questionsAsked());
+            List<CheckResult> results = new ArrayList<>(all.length);
+            for (CheckSuite.Started s : started) {
+                results.add(s.result().join());
+            }
+            return new Evaluation(policy.decide(results), results, lookups.questionsAsked(), lookups.questionsRefused());
         });
     }
 }

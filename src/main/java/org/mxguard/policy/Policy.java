@@ -29,8 +29,7 @@ public final class Policy {
     }
 
     public Verdict decide(List<CheckResult> results) {
-        List<String> confirmed = results.stream().filter(r -> r.name().equals(IprevCheck.NAME))
-                .findFirst().map(IprevCheck::confirmedNames).orElse(List.of());
+        List<String> confirmed = allowlist.hasPtrSuffixes() ? confirmedPtrNames(results) : List.of();
         List<Decision> decisions = new ArrayList<>(results.size());
         Decision worst = null;
         for (CheckResult r : results) {
@@ -46,10 +45,21 @@ public final class Policy {
         return new Verdict(worst.action(), Replies.forDecision(worst), decisions);
     }
 
+    private static List<String> confirmedPtrNames(List<CheckResult> results) {
+        for (CheckResult r : results) {
+            if (r.name().equals(IprevCheck.NAME)) {
+                return IprevCheck.confirmedNames(r);
+            }
+        }
+        return List.of();
+    }
+
     private Decision decide(CheckResult r, List<String> confirmedPtrNames) {
-        Optional<AllowlistEntry> allowed = allowlist.afterIprev(r.name(), confirmedPtrNames);
-        if (allowed.isPresent() && r.result() != Result.PASS) {
-            return new Decision(r, Action.ACCEPT, allowed.get().describe());
+        if (!confirmedPtrNames.isEmpty() && r.result() != Result.PASS) {
+            Optional<AllowlistEntry> allowed = allowlist.afterIprev(r.name(), confirmedPtrNames);
+            if (allowed.isPresent()) {
+                return new Decision(r, Action.ACCEPT, allowed.get().describe());
+            }
         }
         Action action = actions.actionFor(r.name(), r.result());
         if (r.result() == Result.TEMPERROR && action == Action.REJECT) {

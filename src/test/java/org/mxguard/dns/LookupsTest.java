@@ -97,7 +97,8 @@ class LookupsTest {
         assertThat(fourth.handle((a, e) -> QueryBudgetExceededException.isCause(e)).get()).isTrue();
         assertThat(server.queries()).isEqualTo(3);
         assertThat(server.queries("d.example", RecordType.A)).isZero();
-        assertThat(lookups.questionsAsked()).isEqualTo(4);
+        assertThat(lookups.questionsAsked()).isEqualTo(3);
+        assertThat(lookups.questionsRefused()).isEqualTo(1);
         assertThat(lookups.budget()).isEqualTo(3);
         assertThat(lookups.answers()).hasSize(3);
     }
@@ -127,7 +128,8 @@ class LookupsTest {
 
         assertThat(refused).isCompletedExceptionally();
         assertThat(again).isSameAs(refused);
-        assertThat(lookups.questionsAsked()).isEqualTo(2);
+        assertThat(lookups.questionsAsked()).isEqualTo(1);
+        assertThat(lookups.questionsRefused()).isEqualTo(1);
     }
 
     @Test

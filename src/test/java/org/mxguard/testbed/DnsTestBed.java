@@ -469,8 +469,8 @@ public final class DnsTestBed implements BeforeAllCallback, ParameterResolver, A
             sb.append("  do-daemonize: no\n");
             sb.append("  num-threads: 1\n");
             sb.append("  so-reuseport: no\n");
-            sb.append("  outgoing-range: 64\n");
-            sb.append("  num-queries-per-thread: 32\n");
+            sb.append("  outgoing-range: 256\n");
+            sb.append("  num-queries-per-thread: 512\n");
             sb.append("  msg-cache-size: 1m\n");
             sb.append("  rrset-cache-size: 2m\n");
             sb.append("  key-cache-size: 1m\n");
