@@ -9,6 +9,9 @@ final class Budget {
     }
 
     static <T> CompletableFuture<T> orNull(CompletableFuture<T> lookup) {
+        if (lookup.isDone() && !lookup.isCompletedExceptionally()) {
+            return lookup; // the usual case with a warm cache: no stage to add
+        }
         return lookup.exceptionally(error -> {
             if (QueryBudgetExceededException.isCause(error)) {
                 return null;

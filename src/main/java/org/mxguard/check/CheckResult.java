@@ -12,13 +12,23 @@ import java.util.Map;
  *                 empty on pass; the policy picks its reply by it
  * @param reason   one line for people
  * @param evidence the DNS answers and comparisons the result rests on, in the order found
+ *                 (copied, unless it is already an unmodifiable view, which is kept as given)
  */
 public record CheckResult(String name, Result result, String problem, String reason, Map<String, String> evidence) {
     public CheckResult {
-        // a check's own Evidence map is frozen and wrapped; anything else is copied
-        evidence = evidence instanceof Evidence.Owned owned && owned.freeze()
-                ? Collections.unmodifiableMap(owned)
-                : Collections.unmodifiableMap(new LinkedHashMap<>(evidence));
+        // a check's own Evidence map is frozen and wrapped, another result's is shared; anything else is copied
+        if (evidence instanceof Evidence.Owned owned && owned.freeze()) {
+            evidence = Collections.unmodifiableMap(owned);
+        } else if (evidence.getClass() != FROZEN) {
+            evidence = Collections.unmodifiableMap(new LinkedHashMap<>(evidence));
+        }
+    }
+
+    private static final Class<?> FROZEN = Collections.unmodifiableMap(new Evidence.Owned()).getClass();
+
+    /** The same result under another check's name (the evidence is shared, not copied). */
+    public CheckResult withName(String newName) {
+        return new CheckResult(newName, result, problem, reason, evidence);
     }
 
     public static CheckResult pass(String name, String reason, Map<String, String> evidence) {

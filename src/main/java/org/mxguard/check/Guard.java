@@ -10,6 +10,9 @@ final class Guard {
     }
 
     static CompletableFuture<CheckResult> of(String name, CompletableFuture<CheckResult> work) {
+        if (work.isDone() && !work.isCompletedExceptionally()) {
+            return work;
+        }
         return work.exceptionally(error -> {
             if (QueryBudgetExceededException.isCause(error)) {
                 return CheckResult.of(name, Result.PERMERROR, "query-budget",

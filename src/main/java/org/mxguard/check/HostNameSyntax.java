@@ -41,7 +41,11 @@ public final class HostNameSyntax {
             }
             start = dot + 1;
         }
-        if (last.chars().allMatch(Character::isDigit)) {
+        boolean numeric = true;
+        for (int i = 0; i < last.length() && numeric; i++) {
+            numeric = Character.isDigit(last.charAt(i));
+        }
+        if (numeric) {
             return "top-level label is numeric";
         }
         return null;

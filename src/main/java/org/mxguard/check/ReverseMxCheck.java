@@ -84,12 +84,12 @@ public final class ReverseMxCheck implements Check {
     }
 
     private CheckResult named(CheckResult shared, String ptrName) {
-        Map<String, String> evidence = shared.evidence();
-        if (ptrName != null) {
-            evidence = Evidence.map();
-            evidence.put("ptr-name", ptrName);
-            evidence.putAll(shared.evidence());
+        if (ptrName == null) {
+            return shared.withName(name);
         }
+        Map<String, String> evidence = Evidence.map();
+        evidence.put("ptr-name", ptrName);
+        evidence.putAll(shared.evidence());
         return CheckResult.of(name, shared.result(), shared.problem(), shared.reason(), evidence);
     }
 

@@ -17,10 +17,10 @@ public final class Lookups implements Resolver {
 
     private final Resolver resolver;
     private final int budget;
-    private final ConcurrentHashMap<DnsQuestion, CompletableFuture<DnsAnswer<?>>> asked = new ConcurrentHashMap<>(32);
+    private final ConcurrentHashMap<DnsQuestion, CompletableFuture<DnsAnswer<?>>> asked = new ConcurrentHashMap<>(16);
     private final AtomicInteger sent = new AtomicInteger();
     private final AtomicInteger refused = new AtomicInteger();
-    private final ConcurrentHashMap<Object, CompletableFuture<?>> derived = new ConcurrentHashMap<>(8);
+    private final ConcurrentHashMap<Object, CompletableFuture<?>> derived = new ConcurrentHashMap<>(4);
 
     public Lookups(Resolver resolver, int budget) {
         if (budget < 1) {
