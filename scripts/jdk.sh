@@ -1,22 +1,65 @@
-# Sourced by ./mxguard and ./test: exports JAVA_HOME pointing at a JDK 21 or newer.
-# Order: $JAVA_HOME if it is new enough, then the newest JDK under /usr/lib/jvm.
+# Sourced by ./test, ./mxguard and bench/jmh: finding a JDK 21 or newer.
+# find_jdk prints its home: $JAVA_HOME if new enough, else the newest /usr/lib/jvm/*, else the
+# javac on PATH. pick_jdk exports JAVA_HOME to it.
+MIN_JAVA=${MIN_JAVA:-21}
+declare -F log >/dev/null || log() { printf '[mxguard] %s\n' "$*" >&2; }
+
+# Major version of a java binary ("21", "25"; "8" for 1.8), or nothing if it does not run.
 java_major() {
-  "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p'
+    local v
+    v=$("$1" -XshowSettings:properties -version 2>&1 |
+        sed -n 's/^ *java\.specification\.version = *//p' | head -n 1) || true
+    case "$v" in
+        1.*) v=${v#1.} ;;
+    esac
+    v=${v%%.*}
+    [[ "$v" =~ ^[0-9]+$ ]] && printf '%s\n' "$v"
 }
-pick_jdk() {
-  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/javac" ] && [ "$(java_major "$JAVA_HOME")" -ge 21 ] 2>/dev/null; then
-    return 0
-  fi
-  local best="" best_major=0 dir major
-  for dir in /usr/lib/jvm/*; do
-    [ -x "$dir/bin/javac" ] || continue
-    major=$(java_major "$dir")
-    if [ -n "$major" ] && [ "$major" -ge 21 ] && [ "$major" -gt "$best_major" ]; then
-      best="$dir"; best_major="$major"
+
+# A JDK home (with bin/java and bin/javac) whose java is >= MIN_JAVA, or nothing.
+find_jdk() {
+    local major best="" best_major=0 home javac_path
+    if [[ -n "${JAVA_HOME:-}" ]]; then
+        if [[ -x "$JAVA_HOME/bin/java" && -x "$JAVA_HOME/bin/javac" ]]; then
+            major=$(java_major "$JAVA_HOME/bin/java" || true)
+            if [[ -n "$major" && "$major" -ge $MIN_JAVA ]]; then
+                printf '%s\n' "$JAVA_HOME"
+                return 0
+            fi
+            log "ignoring JAVA_HOME=$JAVA_HOME (Java ${major:-?} < $MIN_JAVA)"
+        else
+            log "ignoring JAVA_HOME=$JAVA_HOME (no bin/java and bin/javac there)"
+        fi
     fi
-  done
-  if [ -z "$best" ]; then
+    for home in /usr/lib/jvm/*/; do
+        home=${home%/}
+        [[ -x "$home/bin/java" && -x "$home/bin/javac" ]] || continue
+        major=$(java_major "$home/bin/java" || true)
+        [[ -n "$major" ]] || continue
+        if [[ "$major" -ge $MIN_JAVA && "$major" -gt "$best_major" ]]; then
+            best=$home
+            best_major=$major
+        fi
+    done
+    if [[ -n "$best" ]]; then
+        printf '%s\n' "$best"
+        return 0
+    fi
+    if javac_path=$(command -v javac 2>/dev/null); then
+        home=$(dirname "$(dirname "$(readlink -f "$javac_path")")")
+        if [[ -x "$home/bin/java" ]]; then
+            major=$(java_major "$home/bin/java" || true)
+            if [[ -n "$major" && "$major" -ge $MIN_JAVA ]]; then
+                printf '%s\n' "$home"
+                return 0
+            fi
+        fi
+    fi
     return 1
-  fi
-  export JAVA_HOME="$best"
+}
+
+pick_jdk() {
+  local home
+  home=$(find_jdk) || return 1
+  export JAVA_HOME="$home"
 }

@@ -15,8 +15,9 @@ import org.mxguard.policy.Policy;
 import org.mxguard.testkit.FakeDnsServer;
 
 /**
- * The DNS data and clients the verdict benchmarks share: four clients of different kinds
- * (a confirmed mail server, a generic ISP name, one without PTR, an IPv6 sender) with HELO,
+ * The DNS data and clients the verdict benchmarks share: five clients of different kinds
+ * (a confirmed mail server, a generic ISP name, one without PTR, an IPv6 sender, an ESP relay
+ * whose PTR, MAIL FROM and Reply-To: name three different domains) with HELO,
  * MAIL FROM, From: and Reply-To:, so every check of the standard suite does real work.
  */
 final class BenchScenario {
@@ -41,6 +42,12 @@ final class BenchScenario {
         // an IPv6 sender
         s.ptr("2001:db8::25", "mail6.example.org").aaaa("mail6.example.org", "2001:db8::25")
                 .mx("v6.example.org", 10, "mail6.example.org");
+        // an ESP relay sending for a shop, with replies going to a support desk: four domains
+        s.ptr("198.51.100.77", "o1.relay.espmail.net").a("o1.relay.espmail.net", "198.51.100.77")
+                .mx("espmail.net", 10, "mx.espmail.net").a("mx.espmail.net", "198.51.100.1")
+                .mx("shop.example.com", 10, "mx1.shop.example.com").mx("shop.example.com", 20, "mx2.shop.example.com")
+                .a("mx1.shop.example.com", "192.0.2.201").a("mx2.shop.example.com", "192.0.2.202")
+                .mx("support.example.com", 10, "mx.support.example.com").a("mx.support.example.com", "192.0.2.210");
         return s;
     }
 
@@ -53,7 +60,9 @@ final class BenchScenario {
                 new SessionFacts(InetAddresses.require("192.0.2.99"), "relay.bigsender.example",
                         "news@bigsender.example", "news@bigsender.example", null),
                 new SessionFacts(InetAddresses.require("2001:db8::25"), "mail6.example.org", "bob@v6.example.org",
-                        "bob@v6.example.org", null));
+                        "bob@v6.example.org", null),
+                new SessionFacts(InetAddresses.require("198.51.100.77"), "o1.relay.espmail.net",
+                        "bounces@shop.example.com", "news@shop.example.com", "help@support.example.com"));
     }
 
     static Resolver network(FakeDnsServer server) {

@@ -57,7 +57,7 @@ public class WarmVerdictBenchmark {
     }
 
     private Verdict one(Cursor c) {
-        SessionFacts f = clients.get(c.next++ & 3);
+        SessionFacts f = clients.get(c.next++ % clients.size());
         return evaluator.evaluate(f).join().verdict();
     }
 
