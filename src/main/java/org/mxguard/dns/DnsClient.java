@@ -82,9 +82,13 @@ public final class DnsClient implements Resolver {
                 }, executor);
     }
 
+    /**
+     * Worth another attempt: timeouts, network errors, and malformed answers too (dnsjava reports
+     * a reply with the wrong id or question as malformed), so one stray or spoofed packet does not
+     * decide the answer.
+     */
     private static boolean isTransient(Throwable cause) {
-        return cause instanceof TimeoutException || cause instanceof SocketTimeoutException
-                || (cause instanceof IOException && !(cause instanceof WireParseException));
+        return cause instanceof TimeoutException || cause instanceof IOException;
     }
 
     private static String describe(Throwable cause, SimpleResolver server) {
