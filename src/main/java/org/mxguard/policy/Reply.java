@@ -4,14 +4,6 @@ package org.mxguard.policy;
 public record Reply(int code, String enhanced, String text) {
     public static final Reply OK = new Reply(250, "2.0.0", "Ok");
 
-    public boolean isPermanent() {
-        return code >= 500;
-    }
-
-    public boolean isTemporary() {
-        return code >= 400 && code < 500;
-    }
-
     @Override
     public String toString() {
         return code + " " + enhanced + " " + text;
