@@ -182,10 +182,7 @@ class GenericNameClassifierTest {
         "c12100.ppp.example.net           | 33.35.12.100  | part of client IP 12.100",
     })
     void findsTheClientAddressInEveryCommonForm(String name, String ip, String form) {
-        Classification k = CLASSIFIER.classify(name, Row.address(ip));
-        assertThat(k.generic()).as(k.reason()).isTrue();
-        assertThat(k.ipEmbedded()).as(k.reason()).isTrue();
-        assertThat(k.reason()).contains(form);
+        assertEmbedsTheClientAddress(name, ip, form);
     }
 
     @Test
@@ -201,8 +198,8 @@ class GenericNameClassifierTest {
         Classification esp = CLASSIFIER.classify("m43-7.mailgun.net", Row.address("69.72.43.7"));
         assertThat(esp.generic()).isFalse();
         assertThat(esp.ipEmbedded()).isFalse();
-        assertThat(CLASSIFIER.classify("m43-7.pool.example.net", Row.address("69.72.43.7")).generic()).isTrue();
-        assertThat(CLASSIFIER.classify("a8-29.smtp-out.amazonses.com", Row.address("54.240.8.29")).generic()).isFalse();
+        assertThat(isGeneric("m43-7.pool.example.net", "69.72.43.7")).isTrue();
+        assertThat(isGeneric("a8-29.smtp-out.amazonses.com", "54.240.8.29")).isFalse();
     }
 
     @Test
@@ -230,17 +227,17 @@ class GenericNameClassifierTest {
 
     @Test
     void theSameWordInTheHostPartCounts() {
-        assertThat(CLASSIFIER.classify("mail.dynamicinternet.com", null).generic()).isFalse();
-        assertThat(CLASSIFIER.classify("198-51-100-25.dynamic.internet.example.com", null).generic()).isTrue();
-        assertThat(CLASSIFIER.classify("cust42.pool7.dynamicinternet.com", null).generic()).isTrue();
+        assertThat(isGeneric("mail.dynamicinternet.com")).isFalse();
+        assertThat(isGeneric("198-51-100-25.dynamic.internet.example.com")).isTrue();
+        assertThat(isGeneric("cust42.pool7.dynamicinternet.com")).isTrue();
     }
 
     @Test
     void aNameThatIsItselfARegistrableDomainIsJudgedOnItsFirstLabelForAnAddressOnly() {
-        assertThat(CLASSIFIER.classify("ip-51-75-1-2.eu", Row.address("51.75.1.2")).generic()).isTrue();
-        assertThat(CLASSIFIER.classify("172-105-61-130.ip.linodeusercontent.com", Row.address("172.105.61.130")).generic()).isTrue();
-        assertThat(CLASSIFIER.classify("dynamicinternet.com", null).generic()).isFalse();
-        assertThat(CLASSIFIER.classify("pool-dsl-7.com", null).generic()).isFalse();
+        assertThat(isGeneric("ip-51-75-1-2.eu", "51.75.1.2")).isTrue();
+        assertThat(isGeneric("172-105-61-130.ip.linodeusercontent.com", "172.105.61.130")).isTrue();
+        assertThat(isGeneric("dynamicinternet.com")).isFalse();
+        assertThat(isGeneric("pool-dsl-7.com")).isFalse();
     }
 
     // ---------------------------------------------------------------- IPv6
@@ -256,17 +253,13 @@ class GenericNameClassifierTest {
         "5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.cust.example.net | 2001:db8::5 | reversed nibbles",
     })
     void findsIpv6Addresses(String name, String ip, String form) {
-        Classification k = CLASSIFIER.classify(name, Row.address(ip));
-        assertThat(k.generic()).as(k.reason()).isTrue();
-        assertThat(k.ipEmbedded()).isTrue();
-        assertThat(k.reason()).contains(form);
+        assertEmbedsTheClientAddress(name, ip, form);
     }
 
     @Test
     void ipv6MailServersStayMailServers() {
-        assertThat(CLASSIFIER.classify("mail-yb1-xb2f.google.com", Row.address("2607:f8b0:4864:20::b2f")).generic()).isFalse();
-        assertThat(CLASSIFIER.classify("mail-db3eur04on0610.outbound.protection.outlook.com",
-                Row.address("2a01:111:f400:fe0c::610")).generic()).isFalse();
+        assertThat(isGeneric("mail-yb1-xb2f.google.com", "2607:f8b0:4864:20::b2f")).isFalse();
+        assertThat(isGeneric("mail-db3eur04on0610.outbound.protection.outlook.com", "2a01:111:f400:fe0c::610")).isFalse();
     }
 
     // ---------------------------------------------------------------- without an address
@@ -302,7 +295,7 @@ class GenericNameClassifierTest {
         assertThat(qq).extracting(Classification::generic, Classification::ipEmbedded, Classification::mailWord)
                 .containsExactly(false, true, true);
         assertThat(qq.reason()).contains("outweighs");
-        assertThat(CLASSIFIER.classify("69-171-232-143.mail-mail.facebook.com", Row.address("69.171.232.143")).generic()).isFalse();
+        assertThat(isGeneric("69-171-232-143.mail-mail.facebook.com", "69.171.232.143")).isFalse();
     }
 
     @Test
@@ -315,20 +308,20 @@ class GenericNameClassifierTest {
 
     @Test
     void staticOrBusinessNextToTheAddressIsStillIspSpace() {
-        assertThat(CLASSIFIER.classify("static-71-105-22-9.nycmny.fios.verizon.net", Row.address("71.105.22.9")).generic()).isTrue();
-        assertThat(CLASSIFIER.classify("79.red-88-21-204.staticip.rima-tde.net", Row.address("88.21.204.79")).generic()).isTrue();
-        assertThat(CLASSIFIER.classify("host-79-1-2-3.business.telecomitalia.it", Row.address("79.1.2.3")).generic()).isTrue();
+        assertThat(isGeneric("static-71-105-22-9.nycmny.fios.verizon.net", "71.105.22.9")).isTrue();
+        assertThat(isGeneric("79.red-88-21-204.staticip.rima-tde.net", "88.21.204.79")).isTrue();
+        assertThat(isGeneric("host-79-1-2-3.business.telecomitalia.it", "79.1.2.3")).isTrue();
     }
 
     @Test
     void cloudInstanceDefaultsAreGenericButNamedServersAreNot() {
-        assertThat(CLASSIFIER.classify("ec2-3-4-5-6.compute-1.amazonaws.com", Row.address("3.4.5.6")).generic()).isTrue();
-        assertThat(CLASSIFIER.classify("ec2-18-197-1-2.eu-central-1.compute.amazonaws.com", Row.address("18.197.1.2")).generic()).isTrue();
-        assertThat(CLASSIFIER.classify("6.5.4.34.bc.googleusercontent.com", Row.address("34.4.5.6")).generic()).isTrue();
-        assertThat(CLASSIFIER.classify("static.4.3.2.1.clients.your-server.de", Row.address("1.2.3.4")).generic()).isTrue();
+        assertThat(isGeneric("ec2-3-4-5-6.compute-1.amazonaws.com", "3.4.5.6")).isTrue();
+        assertThat(isGeneric("ec2-18-197-1-2.eu-central-1.compute.amazonaws.com", "18.197.1.2")).isTrue();
+        assertThat(isGeneric("6.5.4.34.bc.googleusercontent.com", "34.4.5.6")).isTrue();
+        assertThat(isGeneric("static.4.3.2.1.clients.your-server.de", "1.2.3.4")).isTrue();
         // default VPS names without the address say nothing about the address
-        assertThat(CLASSIFIER.classify("vps-1a2b3c4d.vps.ovh.net", Row.address("51.75.1.2")).generic()).isFalse();
-        assertThat(CLASSIFIER.classify("vmi123456.contaboserver.net", Row.address("5.189.1.2")).generic()).isFalse();
+        assertThat(isGeneric("vps-1a2b3c4d.vps.ovh.net", "51.75.1.2")).isFalse();
+        assertThat(isGeneric("vmi123456.contaboserver.net", "5.189.1.2")).isFalse();
     }
 
     @Test
@@ -341,35 +334,56 @@ class GenericNameClassifierTest {
         assertThat(withAddress.dynamicWord()).isTrue();
     }
 
-    @Test
-    void aStrongWordWithoutAddressNeedsDigitsAndAnIspStyleNestedName() {
-        assertThat(CLASSIFIER.classify("cpc86377-aztw32-2-0-cust226.18-1.cable.virginm.net", null).generic()).isTrue();
-        assertThat(CLASSIFIER.classify("abvd123.neoplus.adsl.tpnet.pl", null).generic()).isTrue();
-        assertThat(CLASSIFIER.classify("dynamic.example.com", null).generic()).isFalse();
-        assertThat(CLASSIFIER.classify("cm1.example.com", null).generic()).isFalse();
-        assertThat(CLASSIFIER.classify("nat1.dc2.example.com", null).generic()).isFalse();
-        assertThat(CLASSIFIER.classify("pool3.smtp.example.com", null).generic()).isFalse();
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({
+        "cpc86377-aztw32-2-0-cust226.18-1.cable.virginm.net, true",
+        "abvd123.neoplus.adsl.tpnet.pl, true",
+        "dynamic.example.com, false",
+        "cm1.example.com, false",
+        "nat1.dc2.example.com, false",
+        "pool3.smtp.example.com, false",
+    })
+    void aStrongWordWithoutAddressNeedsDigitsAndAnIspStyleNestedName(String name, boolean generic) {
+        assertThat(isGeneric(name)).isEqualTo(generic);
     }
 
     @Test
     void normalisesCaseAndTrailingDot() {
         Classification plain = CLASSIFIER.classify("c-73-15-102-43.hsd1.ca.comcast.net", Row.address("73.15.102.43"));
         assertThat(CLASSIFIER.classify("C-73-15-102-43.HSD1.CA.Comcast.NET.", Row.address("73.15.102.43"))).isEqualTo(plain);
-        assertThat(CLASSIFIER.classify("  MAIL-WR1-F45.GOOGLE.COM.  ", null).generic()).isFalse();
-        assertThat(CLASSIFIER.classify("P5B0C1234.DIP0.T-IPCONNECT.DE.", Row.address("91.12.18.52")).generic()).isTrue();
+        assertThat(isGeneric("  MAIL-WR1-F45.GOOGLE.COM.  ")).isFalse();
+        assertThat(isGeneric("P5B0C1234.DIP0.T-IPCONNECT.DE.", "91.12.18.52")).isTrue();
     }
 
     @Test
     void specialNames() {
-        assertThat(CLASSIFIER.classify("", null).generic()).isFalse();
-        assertThat(CLASSIFIER.classify(".", null).generic()).isFalse();
-        assertThat(CLASSIFIER.classify(null, null).generic()).isFalse();
-        assertThat(CLASSIFIER.classify("100.12.35.33.in-addr.arpa", Row.address("33.35.12.100")).generic()).isTrue();
-        assertThat(CLASSIFIER.classify("33.35.12.100", Row.address("33.35.12.100")).generic()).isTrue();
-        assertThat(CLASSIFIER.classify("localhost", Row.address("33.35.12.100")).generic()).isFalse();
+        assertThat(isGeneric("")).isFalse();
+        assertThat(isGeneric(".")).isFalse();
+        assertThat(isGeneric(null)).isFalse();
+        assertThat(isGeneric("100.12.35.33.in-addr.arpa", "33.35.12.100")).isTrue();
+        assertThat(isGeneric("33.35.12.100", "33.35.12.100")).isTrue();
+        assertThat(isGeneric("localhost", "33.35.12.100")).isFalse();
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** {@code name} is generic because it embeds {@code ip}, the client's address, and the reason names the {@code form}. */
+    private static void assertEmbedsTheClientAddress(String name, String ip, String form) {
+        Classification k = CLASSIFIER.classify(name, Row.address(ip));
+        assertThat(k.generic()).as(k.reason()).isTrue();
+        assertThat(k.ipEmbedded()).as(k.reason()).isTrue();
+        assertThat(k.reason()).contains(form);
+    }
+
+    /** Whether {@code name} looks generic, with no client address known. */
+    private static boolean isGeneric(String name) {
+        return CLASSIFIER.classify(name, null).generic();
+    }
+
+    /** Whether {@code name} looks generic as the name of a client at {@code clientIp}. */
+    private static boolean isGeneric(String name, String clientIp) {
+        return CLASSIFIER.classify(name, Row.address(clientIp)).generic();
+    }
 
     static List<Row> corpus() throws IOException {
         List<Row> rows = new ArrayList<>();

@@ -2,14 +2,19 @@ package org.mxguard.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Every rejected configuration names the file, the line and the key. */
 class ConfigErrorsTest {
@@ -26,109 +31,102 @@ class ConfigErrorsTest {
         return e;
     }
 
+    /**
+     * The rows of the tables below, named as the tests they once were: a configuration, the line
+     * and key its error must name, and what its problem (the text after "key: ") must say.
+     */
+    @ParameterizedTest
+    @MethodSource({"tomlSyntax", "unknownKeys", "types", "addresses", "policy", "allowlist"})
+    void rejected(String toml, int line, String key, Consumer<String> problem) {
+        problem.accept(failsAt(toml, line, key).problem());
+    }
+
+    private static Consumer<String> problemIs(String expected) {
+        return problem -> assertThat(problem).isEqualTo(expected);
+    }
+
+    private static Consumer<String> problemStartsWith(String prefix) {
+        return problem -> assertThat(problem).startsWith(prefix);
+    }
+
+    private static Consumer<String> problemContains(String... parts) {
+        return problem -> assertThat(problem).contains(parts);
+    }
+
+    /** For rows where the line and key are the point. */
+    private static Consumer<String> anyProblem() {
+        return problem -> { };
+    }
+
     // --- TOML syntax ---
 
-    @Test
-    void syntaxErrorInAValue() {
-        ConfigException e = failsAt("""
-                [dns]
-                timeout-ms = 2000
-                retries = two
-                """, 3, "dns.retries");
-        assertThat(e.problem()).startsWith("TOML syntax error: ");
-    }
+    static Stream<Arguments> tomlSyntax() {
+        return Stream.of(
+                argumentSet("syntaxErrorInAValue", """
+                        [dns]
+                        timeout-ms = 2000
+                        retries = two
+                        """, 3, "dns.retries", problemStartsWith("TOML syntax error: ")),
+                argumentSet("syntaxErrorInATableHeader", """
+                        [identity]
+                        hostnames = ["mx.example.org"]
 
-    @Test
-    void syntaxErrorInATableHeader() {
-        failsAt("""
-                [identity]
-                hostnames = ["mx.example.org"]
+                        [dns
+                        retries = 1
+                        """, 4, "dns", anyProblem()),
+                argumentSet("unterminatedMultiLineArrayNamesTheKeyBeingRead", """
+                        [dns]
+                        servers = [
+                          "127.0.0.1",
+                        retries = 1
+                        """, 4, "dns.servers", problemStartsWith("TOML syntax error")),
+                argumentSet("duplicateKeyIsPlacedOnTheSecondDefinition", """
+                        [dns]
+                        retries = 1
 
-                [dns
-                retries = 1
-                """, 4, "dns");
-    }
-
-    @Test
-    void unterminatedMultiLineArrayNamesTheKeyBeingRead() {
-        ConfigException e = failsAt("""
-                [dns]
-                servers = [
-                  "127.0.0.1",
-                retries = 1
-                """, 4, "dns.servers");
-        assertThat(e.problem()).startsWith("TOML syntax error");
-    }
-
-    @Test
-    void duplicateKeyIsPlacedOnTheSecondDefinition() {
-        ConfigException e = failsAt("""
-                [dns]
-                retries = 1
-
-                retries = 2
+                        retries = 2
 
 
-                """, 4, "dns.retries");
-        assertThat(e.problem()).contains("defined twice (first on line 2)");
-    }
-
-    @Test
-    void duplicateTable() {
-        failsAt("""
-                [dns]
-                retries = 1
-                [identity]
-                [dns]
-                """, 4, "dns");
+                        """, 4, "dns.retries", problemContains("defined twice (first on line 2)")),
+                argumentSet("duplicateTable", """
+                        [dns]
+                        retries = 1
+                        [identity]
+                        [dns]
+                        """, 4, "dns", anyProblem()));
     }
 
     // --- unknown keys ---
 
-    @Test
-    void unknownTopLevelTableSuggestsTheClosest() {
-        ConfigException e = failsAt("""
-                [dns]
-                retries = 1
+    static Stream<Arguments> unknownKeys() {
+        return Stream.of(
+                argumentSet("unknownTopLevelTableSuggestsTheClosest", """
+                        [dns]
+                        retries = 1
 
-                [polcy.iprev]
-                fail = "reject"
-                """, 4, "polcy");
-        assertThat(e.problem()).isEqualTo("unknown key (did you mean \"policy\"?)");
-    }
-
-    @Test
-    void unknownTopLevelKeyListsTheChoices() {
-        ConfigException e = failsAt("verbose = true\n", 1, "verbose");
-        assertThat(e.problem()).isEqualTo("unknown key (use dns, identity, policy, allowlist)");
-    }
-
-    @Test
-    void unknownKeyInASection() {
-        ConfigException e = failsAt("""
-                [dns]
-                retries = 1
-                timout-ms = 500
-                """, 3, "dns.timout-ms");
-        assertThat(e.problem()).isEqualTo("unknown key (did you mean \"timeout-ms\"?)");
-    }
-
-    @Test
-    void unknownKeyInAnAllowlistEntry() {
-        ConfigException e = failsAt("""
-                [[allowlist]]
-                cidr = "192.0.2.1"
-                coment = "x"
-                """, 3, "allowlist[0].coment");
-        assertThat(e.problem()).contains("did you mean \"comment\"");
+                        [polcy.iprev]
+                        fail = "reject"
+                        """, 4, "polcy", problemIs("unknown key (did you mean \"policy\"?)")),
+                argumentSet("unknownTopLevelKeyListsTheChoices",
+                        "verbose = true\n", 1, "verbose", problemIs("unknown key (use dns, identity, policy, allowlist)")),
+                argumentSet("unknownKeyInASection", """
+                        [dns]
+                        retries = 1
+                        timout-ms = 500
+                        """, 3, "dns.timout-ms", problemIs("unknown key (did you mean \"timeout-ms\"?)")),
+                argumentSet("unknownKeyInAnAllowlistEntry", """
+                        [[allowlist]]
+                        cidr = "192.0.2.1"
+                        coment = "x"
+                        """, 3, "allowlist[0].coment", problemContains("did you mean \"comment\"")));
     }
 
     // --- types ---
 
-    @Test
-    void stringWhereANumberBelongs() {
-        ConfigException e = failsAt("[dns]\nretries = \"two\"\n", 2, "dns.retries");
-        assertThat(e.problem()).isEqualTo("expected a whole number, got the string \"two\"");
+    static Stream<Arguments> types() {
+        return Stream.of(
+                argumentSet("stringWhereANumberBelongs", "[dns]\nretries = \"two\"\n", 2, "dns.retries",
+                        problemIs("expected a whole number, got the string \"two\"")));
     }
 
     @ParameterizedTest
@@ -169,72 +167,45 @@ class ConfigErrorsTest {
 
     // --- addresses ---
 
-    @Test
-    void badServerAddressNamesTheElement() {
-        ConfigException e = failsAt("""
-                [dns]
-                servers = [
-                  "127.0.0.1:53",
-                  "dns.example.net:53",
-                ]
-                """, 4, "dns.servers[1]");
-        assertThat(e.problem()).contains("bad DNS server address").contains("host name");
-    }
-
-    @Test
-    void badServerPort() {
-        ConfigException e = failsAt("[dns]\nservers = [\"127.0.0.1:99999\"]\n", 2, "dns.servers[0]");
-        assertThat(e.problem()).contains("out of range");
-    }
-
-    @Test
-    void badIdentityAddress() {
-        ConfigException e = failsAt("""
-                [identity]
-                hostnames = ["mx.example.org"]
-                addresses = ["192.0.2.25", "192.0.2.256"]
-                """, 3, "identity.addresses[1]");
-        assertThat(e.problem()).isEqualTo("\"192.0.2.256\" is not an IP address");
-    }
-
-    @Test
-    void badIdentityHostName() {
-        ConfigException e = failsAt("[identity]\nhostnames = [\"mx example.org\"]\n", 2, "identity.hostnames[0]");
-        assertThat(e.problem()).contains("not a valid host name");
+    static Stream<Arguments> addresses() {
+        return Stream.of(
+                argumentSet("badServerAddressNamesTheElement", """
+                        [dns]
+                        servers = [
+                          "127.0.0.1:53",
+                          "dns.example.net:53",
+                        ]
+                        """, 4, "dns.servers[1]", problemContains("bad DNS server address", "host name")),
+                argumentSet("badServerPort",
+                        "[dns]\nservers = [\"127.0.0.1:99999\"]\n", 2, "dns.servers[0]", problemContains("out of range")),
+                argumentSet("badIdentityAddress", """
+                        [identity]
+                        hostnames = ["mx.example.org"]
+                        addresses = ["192.0.2.25", "192.0.2.256"]
+                        """, 3, "identity.addresses[1]", problemIs("\"192.0.2.256\" is not an IP address")),
+                argumentSet("badIdentityHostName", "[identity]\nhostnames = [\"mx example.org\"]\n", 2,
+                        "identity.hostnames[0]", problemContains("not a valid host name")));
     }
 
     // --- policy ---
 
-    @Test
-    void unknownCheckName() {
-        ConfigException e = failsAt("""
-                [policy.iprev]
-                fail = "reject"
+    static Stream<Arguments> policy() {
+        return Stream.of(
+                argumentSet("unknownCheckName", """
+                        [policy.iprev]
+                        fail = "reject"
 
-                [policy.iprevv]
-                fail = "tag"
-                """, 4, "policy.iprevv");
-        assertThat(e.problem()).isEqualTo("unknown check \"iprevv\" (did you mean \"iprev\"?)");
-    }
-
-    @Test
-    void wildcardsAreForTheAllowlistOnly() {
-        failsAt("[policy.\"reverse-mx:*\"]\nfail = \"tag\"\n", 1, "policy.\"reverse-mx:*\"");
-    }
-
-    @Test
-    void unknownResult() {
-        ConfigException e = failsAt("""
-                [policy."reverse-mx:from"]
-                fial = "tag"
-                """, 2, "policy.\"reverse-mx:from\".fial");
-        assertThat(e.problem()).isEqualTo("unknown result \"fial\" (did you mean \"fail\"?)");
-    }
-
-    @Test
-    void unknownAction() {
-        ConfigException e = failsAt("[policy.helo]\nfail = \"drop\"\n", 2, "policy.helo.fail");
-        assertThat(e.problem()).isEqualTo("unknown action \"drop\" (use reject, tempfail, tag, log, accept)");
+                        [policy.iprevv]
+                        fail = "tag"
+                        """, 4, "policy.iprevv", problemIs("unknown check \"iprevv\" (did you mean \"iprev\"?)")),
+                argumentSet("wildcardsAreForTheAllowlistOnly",
+                        "[policy.\"reverse-mx:*\"]\nfail = \"tag\"\n", 1, "policy.\"reverse-mx:*\"", anyProblem()),
+                argumentSet("unknownResult", """
+                        [policy."reverse-mx:from"]
+                        fial = "tag"
+                        """, 2, "policy.\"reverse-mx:from\".fial", problemIs("unknown result \"fial\" (did you mean \"fail\"?)")),
+                argumentSet("unknownAction", "[policy.helo]\nfail = \"drop\"\n", 2, "policy.helo.fail",
+                        problemIs("unknown action \"drop\" (use reject, tempfail, tag, log, accept)")));
     }
 
     @Test
@@ -253,27 +224,47 @@ class ConfigErrorsTest {
 
     // --- allowlist ---
 
-    @Test
-    void allowlistEntryWithoutAKind() {
-        ConfigException e = failsAt("""
-                [[allowlist]]
-                cidr = "192.0.2.0/24"
+    static Stream<Arguments> allowlist() {
+        return Stream.of(
+                argumentSet("allowlistEntryWithoutAKind", """
+                        [[allowlist]]
+                        cidr = "192.0.2.0/24"
 
-                [[allowlist]]
-                checks = ["iprev"]
-                comment = "forgot what"
-                """, 4, "allowlist[1]");
-        assertThat(e.problem()).isEqualTo("needs exactly one of cidr, sender-domain, ptr-suffix");
-    }
+                        [[allowlist]]
+                        checks = ["iprev"]
+                        comment = "forgot what"
+                        """, 4, "allowlist[1]", problemIs("needs exactly one of cidr, sender-domain, ptr-suffix")),
+                argumentSet("allowlistEntryWithTwoKinds", """
+                        [[allowlist]]
+                        cidr = "192.0.2.0/24"
+                        sender-domain = "example.org"
+                        """, 3, "allowlist[0].sender-domain", problemContains("this one also has cidr")),
+                argumentSet("emptySenderDomain", """
+                        [[allowlist]]
+                        cidr = "192.0.2.1"
 
-    @Test
-    void allowlistEntryWithTwoKinds() {
-        ConfigException e = failsAt("""
-                [[allowlist]]
-                cidr = "192.0.2.0/24"
-                sender-domain = "example.org"
-                """, 3, "allowlist[0].sender-domain");
-        assertThat(e.problem()).contains("this one also has cidr");
+                        [[allowlist]]
+                        sender-domain = ""
+                        """, 5, "allowlist[1].sender-domain", problemIs("empty sender-domain")),
+                argumentSet("badPtrSuffix",
+                        "[[allowlist]]\nptr-suffix = \"relay example.com\"\n", 2, "allowlist[0].ptr-suffix", anyProblem()),
+                argumentSet("unknownCheckInAllowlist", """
+                        [[allowlist]]
+                        cidr = "192.0.2.1"
+                        checks = [
+                          "iprev",
+                          "revers-mx",
+                        ]
+                        """, 5, "allowlist[0].checks[1]",
+                        problemIs("unknown check \"revers-mx\" (did you mean \"reverse-mx\"?)")),
+                argumentSet("emptyChecksListIsAMistake",
+                        "[[allowlist]]\ncidr = \"192.0.2.1\"\nchecks = []\n", 3, "allowlist[0].checks", anyProblem()),
+                argumentSet("inlineAllowlistEntriesAreLocatedToo", """
+                        allowlist = [
+                          { cidr = "192.0.2.1" },
+                          { cidr = "192.0.2.999" },
+                        ]
+                        """, 3, "allowlist[1].cidr", anyProblem()));
     }
 
     @ParameterizedTest
@@ -288,77 +279,34 @@ class ConfigErrorsTest {
         assertThat(e.problem()).startsWith("bad network \"" + cidr + "\"").contains(why);
     }
 
-    @Test
-    void emptySenderDomain() {
-        ConfigException e = failsAt("""
-                [[allowlist]]
-                cidr = "192.0.2.1"
-
-                [[allowlist]]
-                sender-domain = ""
-                """, 5, "allowlist[1].sender-domain");
-        assertThat(e.problem()).isEqualTo("empty sender-domain");
-    }
-
-    @Test
-    void badPtrSuffix() {
-        failsAt("[[allowlist]]\nptr-suffix = \"relay example.com\"\n", 2, "allowlist[0].ptr-suffix");
-    }
-
-    @Test
-    void unknownCheckInAllowlist() {
-        ConfigException e = failsAt("""
-                [[allowlist]]
-                cidr = "192.0.2.1"
-                checks = [
-                  "iprev",
-                  "revers-mx",
-                ]
-                """, 5, "allowlist[0].checks[1]");
-        assertThat(e.problem()).isEqualTo("unknown check \"revers-mx\" (did you mean \"reverse-mx\"?)");
-    }
-
-    @Test
-    void emptyChecksListIsAMistake() {
-        failsAt("[[allowlist]]\ncidr = \"192.0.2.1\"\nchecks = []\n", 3, "allowlist[0].checks");
-    }
-
-    @Test
-    void inlineAllowlistEntriesAreLocatedToo() {
-        failsAt("""
-                allowlist = [
-                  { cidr = "192.0.2.1" },
-                  { cidr = "192.0.2.999" },
-                ]
-                """, 3, "allowlist[1].cidr");
-    }
-
     // --- the file itself ---
+
+    /** Loads {@code file}, expects an error about the file as a whole (line 0), returns it for more checks. */
+    private static ConfigException fileError(Path file) {
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(file));
+        assertThat(e.line()).isZero();
+        return e;
+    }
 
     @Test
     void fileNotFound(@TempDir Path dir) {
         Path missing = dir.resolve("missing.toml");
-        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(missing));
+        ConfigException e = fileError(missing);
         assertThat(e.file()).isEqualTo(missing);
-        assertThat(e.line()).isZero();
         assertThat(e.key()).isEmpty();
         assertThat(e.getMessage()).isEqualTo(missing + ": file not found");
     }
 
     @Test
     void directoryIsNotAFile(@TempDir Path dir) {
-        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(dir));
-        assertThat(e.line()).isZero();
-        assertThat(e.getMessage()).startsWith(dir + ": ").contains("directory");
+        assertThat(fileError(dir).getMessage()).startsWith(dir + ": ").contains("directory");
     }
 
     @Test
     void notUtf8(@TempDir Path dir) throws IOException {
         Path f = dir.resolve("latin1.toml");
         Files.write(f, new byte[] {'#', ' ', (byte) 0xE9, '\n'});
-        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(f));
-        assertThat(e.line()).isZero();
-        assertThat(e.getMessage()).isEqualTo(f + ": not UTF-8 text");
+        assertThat(fileError(f).getMessage()).isEqualTo(f + ": not UTF-8 text");
     }
 
     @Test
@@ -366,9 +314,7 @@ class ConfigErrorsTest {
         Path f = Files.writeString(dir.resolve("secret.toml"), "[dns]\n");
         boolean denied = f.toFile().setReadable(false, false);
         org.junit.jupiter.api.Assumptions.assumeTrue(denied && !Files.isReadable(f), "running as root");
-        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(f));
-        assertThat(e.line()).isZero();
-        assertThat(e.getMessage()).isEqualTo(f + ": permission denied");
+        assertThat(fileError(f).getMessage()).isEqualTo(f + ": permission denied");
     }
 
     @Test

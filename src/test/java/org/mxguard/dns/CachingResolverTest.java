@@ -10,53 +10,35 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.mxguard.testkit.Behaviour;
+import org.mxguard.testkit.FakeDns;
 import org.mxguard.testkit.FakeDnsServer;
 
 @Timeout(value = 5, unit = TimeUnit.SECONDS)
 class CachingResolverTest {
-    private static final ExecutorService EXECUTOR = Executors.newVirtualThreadPerTaskExecutor();
-
     /** A clock the test moves by hand. */
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
     private final Ticker ticker = nanos::get;
 
-    private FakeDnsServer server;
-    private DnsClient client;
+    @RegisterExtension
+    final FakeDns dns = new FakeDns();
+    private final FakeDnsServer server = dns.server();
+    private final DnsClient client = dns.client(Duration.ofMillis(200), 1);
+
     /**
      * A cache whose delegate answers before returning. With a pending future, a caller woken by its
      * completion can ask again before Caffeine's own completion callback has set the entry's
      * lifetime (microseconds later), and get the same answer even when its lifetime is zero:
      * harmless, but it would make the "not kept" tests flaky.
      */
-    private CachingResolver cache;
-
-    @BeforeEach
-    void start() {
-        server = FakeDnsServer.start();
-        client = new DnsClient(List.of(server.address()), Duration.ofMillis(200), 1, EXECUTOR);
-        cache = new CachingResolver(q -> CompletableFuture.completedFuture(client.lookup(q).join()), 100, ticker);
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
-
-    @AfterAll
-    static void shutdown() {
-        EXECUTOR.shutdownNow();
-    }
+    private final CachingResolver cache =
+            new CachingResolver(q -> CompletableFuture.completedFuture(client.lookup(q).join()), 100, ticker);
 
     private void advance(long seconds) {
         nanos.addAndGet(TimeUnit.SECONDS.toNanos(seconds));
@@ -195,7 +177,7 @@ class CachingResolverTest {
             asks.add(CompletableFuture.supplyAsync(() -> {
                 await(go);
                 return cache.lookup(DnsQuestion.of("mail.example.org", RecordType.A));
-            }, EXECUTOR));
+            }, dns.executor()));
         }
         go.countDown();
 
@@ -249,8 +231,7 @@ class CachingResolverTest {
     @Test
     void sizeIsBoundedWithAnswersArrivingLater() throws Exception {
         server.delay(Duration.ofMillis(10));
-        CachingResolver small = new CachingResolver(
-                new DnsClient(List.of(server.address()), Duration.ofMillis(500), 0, EXECUTOR), 10, ticker);
+        CachingResolver small = new CachingResolver(dns.client(Duration.ofMillis(500), 0), 10, ticker);
 
         List<CompletableFuture<DnsAnswer<?>>> all = new ArrayList<>();
         for (int i = 0; i < 100; i++) {

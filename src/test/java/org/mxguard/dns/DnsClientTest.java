@@ -11,17 +11,14 @@ import static org.mxguard.dns.Answers.values;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.mxguard.testkit.Behaviour;
+import org.mxguard.testkit.FakeDns;
 import org.mxguard.testkit.FakeDnsServer;
 import org.xbill.DNS.Rcode;
 
@@ -29,26 +26,11 @@ import org.xbill.DNS.Rcode;
 class DnsClientTest {
     private static final Duration TIMEOUT = Duration.ofMillis(200);
     private static final int RETRIES = 2;
-    private static final ExecutorService EXECUTOR = Executors.newVirtualThreadPerTaskExecutor();
 
-    private FakeDnsServer server;
-    private DnsClient client;
-
-    @BeforeEach
-    void start() {
-        server = FakeDnsServer.start();
-        client = new DnsClient(List.of(server.address()), TIMEOUT, RETRIES, EXECUTOR);
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
-
-    @AfterAll
-    static void shutdown() {
-        EXECUTOR.shutdownNow();
-    }
+    @RegisterExtension
+    final FakeDns dns = new FakeDns();
+    private final FakeDnsServer server = dns.server();
+    private final DnsClient client = dns.client(TIMEOUT, RETRIES);
 
     private DnsAnswer<?> ask(String name, RecordType type) throws Exception {
         return ask(client, name, type);
@@ -188,6 +170,13 @@ class DnsClientTest {
 
     // ------------------------------------------------------------------ negative answers
 
+    /** Asks a question the server is told to answer with {@code negative} and an SOA of this TTL and MINIMUM. */
+    private DnsAnswer<?> askNegative(Behaviour negative, long soaTtl, long soaMinimum, String name, RecordType type)
+            throws Exception {
+        server.soa(soaTtl, soaMinimum).behave(name, type, negative);
+        return ask(name, type);
+    }
+
     @Test
     void nxDomainWithNegativeTtlFromSoaMinimum() throws Exception {
         server.soa(3600, 300);
@@ -200,9 +189,7 @@ class DnsClientTest {
 
     @Test
     void nxDomainWithNegativeTtlFromSoaTtl() throws Exception {
-        server.soa(60, 300).behave("mail.example.org", RecordType.MX, Behaviour.NXDOMAIN);
-
-        DnsAnswer<?> answer = ask("mail.example.org", RecordType.MX);
+        DnsAnswer<?> answer = askNegative(Behaviour.NXDOMAIN, 60, 300, "mail.example.org", RecordType.MX);
 
         assertThat(nxDomain(answer).negativeTtlSeconds()).isEqualTo(60);
     }
@@ -219,9 +206,7 @@ class DnsClientTest {
 
     @Test
     void explicitNoData() throws Exception {
-        server.soa(3600, 30).behave("example.org", RecordType.AAAA, Behaviour.NODATA);
-
-        DnsAnswer<?> answer = ask("example.org", RecordType.AAAA);
+        DnsAnswer<?> answer = askNegative(Behaviour.NODATA, 3600, 30, "example.org", RecordType.AAAA);
 
         assertThat(noData(answer).negativeTtlSeconds()).isEqualTo(30);
     }
@@ -278,7 +263,7 @@ class DnsClientTest {
 
     @Test
     void anAnswerSlowerThanTheTimeoutIsATimeout() throws Exception {
-        DnsClient impatient = new DnsClient(List.of(server.address()), TIMEOUT, 0, EXECUTOR);
+        DnsClient impatient = dns.client(TIMEOUT, 0);
         server.a("late.example", "192.0.2.1").delay(Duration.ofMillis(600));
 
         assertThat(ask(impatient, "late.example", RecordType.A)).isInstanceOf(DnsAnswer.TempFail.class);
@@ -355,7 +340,7 @@ class DnsClientTest {
         try (FakeDnsServer second = FakeDnsServer.start()) {
             server.defaultBehaviour(Behaviour.DROP);
             second.a("mail.example.org", "192.0.2.1");
-            DnsClient two = new DnsClient(List.of(server.address(), second.address()), TIMEOUT, 1, EXECUTOR);
+            DnsClient two = new DnsClient(List.of(server.address(), second.address()), TIMEOUT, 1, dns.executor());
 
             DnsAnswer<?> answer = ask(two, "mail.example.org", RecordType.A);
 
@@ -368,6 +353,6 @@ class DnsClientTest {
     @Test
     void noServersIsAConfigurationError() {
         org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
-                .isThrownBy(() -> new DnsClient(List.of(), TIMEOUT, 0, EXECUTOR));
+                .isThrownBy(() -> new DnsClient(List.of(), TIMEOUT, 0, dns.executor()));
     }
 }

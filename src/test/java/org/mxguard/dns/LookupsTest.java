@@ -8,41 +8,27 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.mxguard.testkit.FakeDns;
 import org.mxguard.testkit.FakeDnsServer;
 
 @Timeout(value = 5, unit = TimeUnit.SECONDS)
 class LookupsTest {
-    private static final ExecutorService EXECUTOR = Executors.newVirtualThreadPerTaskExecutor();
-
-    private FakeDnsServer server;
-    private DnsClient client;
+    @RegisterExtension
+    final FakeDns dns = new FakeDns();
+    private final FakeDnsServer server = dns.server();
+    private final DnsClient client = dns.client(Duration.ofMillis(200), 1);
 
     @BeforeEach
-    void start() {
-        server = FakeDnsServer.start()
-                .a("a.example", "192.0.2.1")
+    void addRecords() {
+        server.a("a.example", "192.0.2.1")
                 .a("b.example", "192.0.2.2")
                 .a("c.example", "192.0.2.3")
                 .a("d.example", "192.0.2.4");
-        client = new DnsClient(List.of(server.address()), Duration.ofMillis(200), 1, EXECUTOR);
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
-
-    @AfterAll
-    static void shutdown() {
-        EXECUTOR.shutdownNow();
     }
 
     private static CompletableFuture<DnsAnswer<?>> ask(Resolver r, String name, RecordType type) {
@@ -70,7 +56,7 @@ class LookupsTest {
 
         List<CompletableFuture<DnsAnswer<?>>> futures = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
-            futures.add(CompletableFuture.supplyAsync(() -> ask(lookups, "a.example", RecordType.A), EXECUTOR)
+            futures.add(CompletableFuture.supplyAsync(() -> ask(lookups, "a.example", RecordType.A), dns.executor())
                     .thenCompose(f -> f));
         }
         CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(2, TimeUnit.SECONDS);

@@ -5,39 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.mxguard.testkit.Behaviour;
+import org.mxguard.testkit.FakeDns;
 import org.mxguard.testkit.FakeDnsServer;
 
 @Timeout(value = 5, unit = TimeUnit.SECONDS)
 class MailRouteLookupTest {
-    private static final ExecutorService EXECUTOR = Executors.newVirtualThreadPerTaskExecutor();
-
-    private FakeDnsServer server;
-    private DnsClient client;
-
-    @BeforeEach
-    void start() {
-        server = FakeDnsServer.start();
-        client = new DnsClient(List.of(server.address()), Duration.ofMillis(200), 1, EXECUTOR);
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
-
-    @AfterAll
-    static void shutdown() {
-        EXECUTOR.shutdownNow();
-    }
+    @RegisterExtension
+    final FakeDns dns = new FakeDns();
+    private final FakeDnsServer server = dns.server();
+    private final DnsClient client = dns.client(Duration.ofMillis(200), 1);
 
     private MailRoute find(String domain) throws Exception {
         return MailRouteLookup.find(domain, client).get(3, TimeUnit.SECONDS);

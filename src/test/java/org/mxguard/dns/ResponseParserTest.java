@@ -44,6 +44,15 @@ class ResponseParserTest {
         return m;
     }
 
+    /** A NOERROR response to {@link #WWW_A} with these answers. */
+    private static Message wwwAResponse(Record... answers) {
+        return response("www.example.org", Type.A, Rcode.NOERROR, answers);
+    }
+
+    private static DnsAnswer<?> parse(Message m) {
+        return ResponseParser.parse(WWW_A, m);
+    }
+
     private static ARecord a(String name, long ttl, String address) {
         return new ARecord(n(name), DClass.IN, ttl, ip(address));
     }
@@ -58,12 +67,12 @@ class ResponseParserTest {
 
     @Test
     void aChainListedOutOfOrderIsStillFollowed() {
-        Message m = response("www.example.org", Type.A, Rcode.NOERROR,
+        Message m = wwwAResponse(
                 a("host.example.com", 300, "192.0.2.7"),
                 cname("alias.example.net", 300, "host.example.com"),
                 cname("www.example.org", 300, "alias.example.net"));
 
-        DnsAnswer<?> answer = ResponseParser.parse(WWW_A, m);
+        DnsAnswer<?> answer = parse(m);
 
         assertThat(recordValues(answer)).containsExactly(ip("192.0.2.7"));
         assertThat(records(answer).cnames()).containsExactly("alias.example.net", "host.example.com");
@@ -71,19 +80,19 @@ class ResponseParserTest {
 
     @Test
     void theShortestTtlInTheChainLimitsTheAnswer() {
-        Message m = response("www.example.org", Type.A, Rcode.NOERROR,
+        Message m = wwwAResponse(
                 cname("www.example.org", 20, "host.example.com"),
                 a("host.example.com", 300, "192.0.2.7"));
 
-        assertThat(records(ResponseParser.parse(WWW_A, m)).ttlSeconds()).isEqualTo(20);
+        assertThat(records(parse(m)).ttlSeconds()).isEqualTo(20);
     }
 
     @Test
     void aShortLivedAliasLimitsTheNegativeTtlToo() {
-        Message m = response("www.example.org", Type.A, Rcode.NOERROR, cname("www.example.org", 20, "host.example.com"));
+        Message m = wwwAResponse(cname("www.example.org", 20, "host.example.com"));
         m.addRecord(soa("example.com", 3600, 600), Section.AUTHORITY);
 
-        DnsAnswer.NoData<?> answer = noData(ResponseParser.parse(WWW_A, m));
+        DnsAnswer.NoData<?> answer = noData(parse(m));
 
         assertThat(answer.negativeTtlSeconds()).isEqualTo(20);
         assertThat(answer.cnames()).containsExactly("host.example.com");
@@ -91,29 +100,29 @@ class ResponseParserTest {
 
     @Test
     void recordsOfOtherOwnersAreIgnored() {
-        Message m = response("www.example.org", Type.A, Rcode.NOERROR, a("evil.example", 300, "203.0.113.66"));
+        Message m = wwwAResponse(a("evil.example", 300, "203.0.113.66"));
 
-        assertThat(noData(ResponseParser.parse(WWW_A, m)).cnames()).isEmpty();
+        assertThat(noData(parse(m)).cnames()).isEmpty();
     }
 
     @Test
     void recordsOfTheAliasItselfAreNotTheAnswer() {
         // after a CNAME, only the target's records count (a stray A for the alias is ignored)
-        Message m = response("www.example.org", Type.A, Rcode.NOERROR,
+        Message m = wwwAResponse(
                 cname("www.example.org", 300, "host.example.com"),
                 a("www.example.org", 300, "203.0.113.66"),
                 a("host.example.com", 300, "192.0.2.7"));
 
-        assertThat(recordValues(ResponseParser.parse(WWW_A, m))).containsExactly(ip("192.0.2.7"));
+        assertThat(recordValues(parse(m))).containsExactly(ip("192.0.2.7"));
     }
 
     @Test
     void aCnameLoopEnds() {
-        Message m = response("www.example.org", Type.A, Rcode.NOERROR,
+        Message m = wwwAResponse(
                 cname("www.example.org", 300, "loop.example.org"),
                 cname("loop.example.org", 300, "www.example.org"));
 
-        DnsAnswer.NoData<?> answer = noData(ResponseParser.parse(WWW_A, m));
+        DnsAnswer.NoData<?> answer = noData(parse(m));
 
         assertThat(answer.cnames()).hasSizeBetween(2, 16);
     }
@@ -122,7 +131,7 @@ class ResponseParserTest {
     void ownerNamesMatchCaseInsensitively() {
         Message m = response("WWW.Example.ORG", Type.A, Rcode.NOERROR, a("www.EXAMPLE.org", 300, "192.0.2.7"));
 
-        assertThat(recordValues(ResponseParser.parse(WWW_A, m))).containsExactly(ip("192.0.2.7"));
+        assertThat(recordValues(parse(m))).containsExactly(ip("192.0.2.7"));
     }
 
     @Test
@@ -140,24 +149,24 @@ class ResponseParserTest {
     void negativeTtlIsTheSmallerOfSoaTtlAndMinimum() {
         Message nx = response("www.example.org", Type.A, Rcode.NXDOMAIN);
         nx.addRecord(soa("example.org", 90, 600), Section.AUTHORITY);
-        Message nodata = response("www.example.org", Type.A, Rcode.NOERROR);
+        Message nodata = wwwAResponse();
         nodata.addRecord(soa("example.org", 3600, 45), Section.AUTHORITY);
 
-        assertThat(nxDomain(ResponseParser.parse(WWW_A, nx)).negativeTtlSeconds()).isEqualTo(90);
-        assertThat(noData(ResponseParser.parse(WWW_A, nodata)).negativeTtlSeconds()).isEqualTo(45);
+        assertThat(nxDomain(parse(nx)).negativeTtlSeconds()).isEqualTo(90);
+        assertThat(noData(parse(nodata)).negativeTtlSeconds()).isEqualTo(45);
     }
 
     @Test
     void withoutSoaTheNegativeTtlIsZero() {
         Message nx = response("www.example.org", Type.A, Rcode.NXDOMAIN);
 
-        assertThat(nxDomain(ResponseParser.parse(WWW_A, nx)).negativeTtlSeconds()).isZero();
+        assertThat(nxDomain(parse(nx)).negativeTtlSeconds()).isZero();
     }
 
     @Test
     void errorRcodesAreTempFail() {
         for (int rcode : new int[] {Rcode.SERVFAIL, Rcode.REFUSED, Rcode.FORMERR, Rcode.NOTIMP}) {
-            assertThat(tempFail(ResponseParser.parse(WWW_A, response("www.example.org", Type.A, rcode))))
+            assertThat(tempFail(parse(response("www.example.org", Type.A, rcode))))
                     .contains(Rcode.string(rcode));
         }
     }
@@ -168,16 +177,16 @@ class ResponseParserTest {
         Message otherType = response("www.example.org", Type.AAAA, Rcode.NOERROR);
         Message noQuestion = new Message(1);
 
-        assertThat(tempFail(ResponseParser.parse(WWW_A, otherName))).contains("wrong question");
-        assertThat(tempFail(ResponseParser.parse(WWW_A, otherType))).contains("wrong question");
-        assertThat(tempFail(ResponseParser.parse(WWW_A, noQuestion))).contains("wrong question");
+        assertThat(tempFail(parse(otherName))).contains("wrong question");
+        assertThat(tempFail(parse(otherType))).contains("wrong question");
+        assertThat(tempFail(parse(noQuestion))).contains("wrong question");
     }
 
     @Test
     void aTruncatedAnswerIsTempFail() {
-        Message m = response("www.example.org", Type.A, Rcode.NOERROR, a("www.example.org", 300, "192.0.2.1"));
+        Message m = wwwAResponse(a("www.example.org", 300, "192.0.2.1"));
         m.getHeader().setFlag(Flags.TC);
 
-        assertThat(tempFail(ResponseParser.parse(WWW_A, m))).contains("truncated");
+        assertThat(tempFail(parse(m))).contains("truncated");
     }
 }

@@ -2,16 +2,10 @@ package org.mxguard.testbed;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -25,36 +19,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * off the end of the message (dnsjava throws {@code WireParseException}). Over TCP the reply is
  * properly length-prefixed, and the connection stays open for further queries.
  */
-public final class GarbageDnsEndpoint implements AutoCloseable {
+public final class GarbageDnsEndpoint extends LoopbackDnsEndpoint {
 
-    private final DatagramSocket udp;
-    private final ServerSocket tcp;
-    private final List<Socket> connections = new CopyOnWriteArrayList<>();
     private final AtomicLong queries = new AtomicLong();
-    private volatile boolean closed;
 
-    private GarbageDnsEndpoint(DatagramSocket udp, ServerSocket tcp) {
-        this.udp = udp;
-        this.tcp = tcp;
+    private GarbageDnsEndpoint() throws IOException {
+        super("dnsbed-garbage");
     }
 
     /** Binds a free loopback port (UDP and TCP) and starts the daemon threads. */
     public static GarbageDnsEndpoint start() throws IOException {
-        Endpoints.Bound b = Endpoints.bindUdpAndTcp();
-        GarbageDnsEndpoint e = new GarbageDnsEndpoint(b.udp(), b.tcp());
-        Endpoints.daemon("dnsbed-garbage-udp", e::udpLoop);
-        Endpoints.daemon("dnsbed-garbage-tcp", e::tcpLoop);
-        return e;
-    }
-
-    /** 127.0.0.1 and the port. */
-    public InetSocketAddress address() {
-        return new InetSocketAddress(InetAddress.getLoopbackAddress(), udp.getLocalPort());
-    }
-
-    /** The port (same for UDP and TCP). */
-    public int port() {
-        return udp.getLocalPort();
+        return started(new GarbageDnsEndpoint());
     }
 
     /** Queries answered with garbage so far (UDP and TCP). */
@@ -88,74 +63,27 @@ public final class GarbageDnsEndpoint implements AutoCloseable {
         return out;
     }
 
-    private void udpLoop() {
-        byte[] buf = new byte[65535];
-        while (!closed) {
-            try {
-                DatagramPacket p = new DatagramPacket(buf, buf.length);
-                udp.receive(p);
-                byte[] reply = garbageFor(p.getData(), p.getLength());
-                udp.send(new DatagramPacket(reply, reply.length, p.getSocketAddress()));
-                queries.incrementAndGet();
-            } catch (IOException e) {
-                if (closed) {
-                    return;
-                }
-            }
-        }
-    }
-
-    private void tcpLoop() {
-        while (!closed) {
-            try {
-                Socket s = tcp.accept();
-                connections.add(s);
-                Endpoints.daemon("dnsbed-garbage-conn", () -> serve(s));
-            } catch (IOException e) {
-                if (closed) {
-                    return;
-                }
-            }
-        }
-    }
-
-    private void serve(Socket s) {
-        try (s) {
-            s.setSoTimeout(30_000);
-            DataInputStream in = new DataInputStream(s.getInputStream());
-            DataOutputStream out = new DataOutputStream(s.getOutputStream());
-            while (!closed) {
-                int len = in.readUnsignedShort();
-                byte[] q = new byte[len];
-                in.readFully(q);
-                byte[] reply = garbageFor(q, len);
-                out.writeShort(reply.length);
-                out.write(reply);
-                out.flush();
-                queries.incrementAndGet();
-            }
-        } catch (EOFException ignored) {
-            // client closed
-        } catch (IOException ignored) {
-            // reset, timeout or we closed
-        } finally {
-            connections.remove(s);
-        }
+    @Override
+    void onDatagram(DatagramSocket udp, DatagramPacket p) throws IOException {
+        byte[] reply = garbageFor(p.getData(), p.getLength());
+        udp.send(new DatagramPacket(reply, reply.length, p.getSocketAddress()));
+        queries.incrementAndGet();
     }
 
     @Override
-    public void close() {
-        closed = true;
-        udp.close();
-        Endpoints.closeQuietly(tcp);
-        for (Socket s : connections) {
-            Endpoints.closeQuietly(s);
+    void serve(Socket s) throws IOException {
+        s.setSoTimeout(30_000);
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        DataOutputStream out = new DataOutputStream(s.getOutputStream());
+        while (!isClosed()) {
+            int len = in.readUnsignedShort();
+            byte[] q = new byte[len];
+            in.readFully(q);
+            byte[] reply = garbageFor(q, len);
+            out.writeShort(reply.length);
+            out.write(reply);
+            out.flush();
+            queries.incrementAndGet();
         }
-        connections.clear();
-    }
-
-    @Override
-    public String toString() {
-        return "GarbageDnsEndpoint[127.0.0.1:" + port() + "]";
     }
 }

@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.mxguard.dns.RecordType;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
@@ -159,10 +160,7 @@ public final class FakeDnsServer implements AutoCloseable {
     }
 
     public FakeDnsServer a(String name, long ttl, String... addresses) {
-        for (String address : addresses) {
-            add(new ARecord(name(name), DClass.IN, ttl, parse(address, Address.IPv4)));
-        }
-        return this;
+        return addAddresses(addresses, Address.IPv4, ip -> new ARecord(name(name), DClass.IN, ttl, ip));
     }
 
     public FakeDnsServer aaaa(String name, String... addresses) {
@@ -170,8 +168,13 @@ public final class FakeDnsServer implements AutoCloseable {
     }
 
     public FakeDnsServer aaaa(String name, long ttl, String... addresses) {
-        for (String address : addresses) {
-            add(new AAAARecord(name(name), DClass.IN, ttl, parse(address, Address.IPv6)));
+        return addAddresses(addresses, Address.IPv6, ip -> new AAAARecord(name(name), DClass.IN, ttl, ip));
+    }
+
+    /** One record per address literal (which must be of {@code family}), made by {@code record}. */
+    private FakeDnsServer addAddresses(String[] literals, int family, Function<InetAddress, Record> record) {
+        for (String literal : literals) {
+            add(record.apply(parse(literal, family)));
         }
         return this;
     }
