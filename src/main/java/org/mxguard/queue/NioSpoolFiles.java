@@ -1,0 +1,60 @@
+package org.mxguard.queue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/**
+ * {@link SpoolFiles} on the local file system with NIO (fsync via {@link FileChannel#force}). Files
+ * are readable by their owner only: they hold other people's mail.
+ */
+public final class NioSpoolFiles implements SpoolFiles {
+    private static final Set<StandardOpenOption> CREATE = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+
+    @Override
+    public long writeDurably(Path file, InputStream content) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, CREATE, ownerOnly(file, "rw-------"))) {
+            long written = content.transferTo(Channels.newOutputStream(channel));
+            channel.force(true);
+            return written;
+        }
+    }
+
+    @Override
+    public void moveAtomically(Path source, Path target) throws IOException {
+        Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    @Override
+    public void syncDirectory(Path directory) throws IOException {
+        // Linux lets a directory be opened for reading and fsync'd; that is what makes a rename durable
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+
+    @Override
+    public void deleteIfExists(Path file) throws IOException {
+        Files.deleteIfExists(file);
+    }
+
+    @Override
+    public long usableSpace(Path directory) throws IOException {
+        return Files.getFileStore(directory).getUsableSpace();
+    }
+
+    /** The POSIX permissions to create {@code path} with, where the file system has them. */
+    static FileAttribute<?>[] ownerOnly(Path path, String permissions) {
+        return path.getFileSystem().supportedFileAttributeViews().contains("posix")
+                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(permissions))}
+                : new FileAttribute<?>[0];
+    }
+}

@@ -1,0 +1,324 @@
+package org.mxguard.queue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers what is in the spool: picks due messages oldest first, hands each destination domain's
+ * recipients to the {@link Deliverer} within that destination's concurrency limit, saves every
+ * outcome in the envelope, schedules deferred messages by the {@link Backoff}, and gives what
+ * bounced or expired to the {@link BounceSink}.
+ *
+ * <p>One <em>round</em> is one message's attempt at all the destinations that had a free slot. The
+ * message is not handed out again until its round ends, which happens when the last of those
+ * destinations answers. A delivered or bounced recipient is saved at once, so that a crash does not
+ * deliver it twice; the schedule is saved at the end of the round.
+ *
+ * <p>{@link #runOnce} makes one pass and is what tests call; {@link #start} runs passes on a
+ * virtual thread every scan interval, or sooner after {@link #wakeUp}.
+ */
+public final class QueueRunner implements AutoCloseable {
+    /**
+     * @param scanInterval   time between passes when nothing wakes the runner
+     * @param attemptTimeout an attempt still unanswered after this counts as deferred and frees its
+     *                       slot; a safety net behind the deliverer's own SMTP timeouts
+     */
+    public record Settings(Duration scanInterval, Duration attemptTimeout) {
+        public static final Settings DEFAULT = new Settings(Duration.ofSeconds(1), Duration.ofHours(2));
+    }
+
+    public static final String TIMED_OUT = "451 4.4.7 delivery attempt timed out";
+
+    private static final Logger log = LoggerFactory.getLogger(QueueRunner.class);
+
+    private final Spool spool;
+    private final Backoff backoff;
+    private final DestinationLimiter limiter;
+    private final Clock clock;
+    private final Deliverer deliverer;
+    private final BounceSink bounces;
+    /** Where outcomes are saved; the deliverer's threads and the timeout timer are not held up by fsync. */
+    private final Executor outcomes;
+    private final Settings settings;
+
+    private final Map<QueueId, Round> rounds = new ConcurrentHashMap<>();
+    /** Messages whose new state could not be saved: not handed out again before then, or they would be redelivered in a loop. */
+    private final Map<QueueId, Instant> notBefore = new ConcurrentHashMap<>();
+    private final Object passLock = new Object();
+    private final Semaphore wake = new Semaphore(0);
+    private volatile boolean running;
+    private Thread scanner;
+
+    /** For production: outcomes are saved on virtual threads. */
+    public QueueRunner(Spool spool, Backoff backoff, DestinationLimiter limiter, Clock clock,
+                       Deliverer deliverer, BounceSink bounces, Settings settings) {
+        this(spool, backoff, limiter, clock, deliverer, bounces, settings,
+                task -> Thread.ofVirtual().name("queue-outcome").start(task));
+    }
+
+    /** @param outcomes runs the saving of each outcome; {@code Runnable::run} makes tests deterministic */
+    public QueueRunner(Spool spool, Backoff backoff, DestinationLimiter limiter, Clock clock,
+                       Deliverer deliverer, BounceSink bounces, Settings settings, Executor outcomes) {
+        this.spool = spool;
+        this.backoff = backoff;
+        this.limiter = limiter;
+        this.clock = clock;
+        this.deliverer = deliverer;
+        this.bounces = bounces;
+        this.settings = settings;
+        this.outcomes = outcomes;
+    }
+
+    /** One pass over the queue at {@code now}; returns how many deliveries it started. */
+    public int runOnce(Instant now) {
+        synchronized (passLock) {
+            int started = 0;
+            for (Envelope listed : spool.list()) {
+                if (isDue(listed, now) && !rounds.containsKey(listed.id())) {
+                    started += startRound(listed.id(), now);
+                }
+            }
+            return started;
+        }
+    }
+
+    /** Messages being delivered right now. */
+    public int activeRounds() {
+        return rounds.size();
+    }
+
+    public synchronized void start() {
+        if (scanner != null) {
+            throw new IllegalStateException("already started");
+        }
+        running = true;
+        scanner = Thread.ofVirtual().name("queue-runner").start(this::scan);
+    }
+
+    /** Asks for a pass now, e.g. after a message was accepted. */
+    public void wakeUp() {
+        wake.release();
+    }
+
+    /**
+     * Stops making passes. Deliveries under way go on and their outcomes are still saved; what a
+     * crash interrupts is picked up again from the envelopes on the next start.
+     */
+    public void stop() throws InterruptedException {
+        Thread stopping;
+        synchronized (this) {
+            running = false;
+            stopping = scanner;
+            scanner = null;
+        }
+        wake.release();
+        if (stopping != null) {
+            stopping.join();
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            stop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void scan() {
+        while (running) {
+            try {
+                runOnce(clock.instant());
+            } catch (RuntimeException e) {
+                log.error("queue pass failed", e);
+            }
+            try {
+                wake.tryAcquire(settings.scanInterval().toMillis(), TimeUnit.MILLISECONDS);
+                wake.drainPermits();
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private boolean isDue(Envelope envelope, Instant now) {
+        Instant blocked = notBefore.get(envelope.id());
+        return !envelope.held() && !envelope.nextAttempt().isAfter(now) && (blocked == null || !now.isBefore(blocked));
+    }
+
+    private int startRound(QueueId id, Instant now) {
+        Round round = new Round();
+        if (rounds.putIfAbsent(id, round) != null) {
+            return 0;
+        }
+        // read again: the listing may predate the end of this message's previous round
+        Envelope envelope = spool.read(id).orElse(null);
+        if (envelope == null || !isDue(envelope, now)) {
+            rounds.remove(id, round);
+            return 0;
+        }
+        round.envelope = envelope;
+        // nothing pending: an earlier run saved the last outcome but stopped before removing it
+        round.attempted = envelope.finished();
+        Path body = spool.body(id);
+        int started = 0;
+        for (Map.Entry<String, List<Recipient>> destination : envelope.pendingByDomain().entrySet()) {
+            String domain = destination.getKey();
+            if (!limiter.tryAcquire(domain)) {
+                continue; // busy: these recipients wait for a later pass, the other destinations go on
+            }
+            synchronized (round) {
+                round.outstanding++;
+                round.attempted = true;
+            }
+            Envelope part = envelope.withRecipients(destination.getValue());
+            attempt(part, body).whenCompleteAsync((outcome, failure) -> {
+                limiter.release(domain);
+                completed(round, part, outcome, failure);
+            }, outcomes);
+            started++;
+        }
+        synchronized (round) {
+            endIfLast(round); // the dispatcher's own share: the round cannot end while it is still handing out
+        }
+        return started;
+    }
+
+    private CompletableFuture<DeliveryOutcome> attempt(Envelope part, Path body) {
+        CompletableFuture<DeliveryOutcome> attempt;
+        try {
+            // a dependent future, so that the timeout below does not complete the deliverer's own
+            attempt = deliverer.deliver(part, body)
+                    .thenApply(outcome -> Objects.requireNonNull(outcome, "the deliverer completed without an outcome"));
+        } catch (RuntimeException e) {
+            attempt = CompletableFuture.failedFuture(e);
+        }
+        return attempt.orTimeout(settings.attemptTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void completed(Round round, Envelope part, DeliveryOutcome outcome, Throwable failure) {
+        synchronized (round) {
+            boolean settled = false;
+            List<Recipient> rejected = new ArrayList<>();
+            for (Recipient recipient : part.recipients()) {
+                RecipientOutcome result = failure == null
+                        ? outcome.of(recipient.address())
+                        : new RecipientOutcome.Deferred(describe(failure));
+                switch (result) {
+                    case RecipientOutcome.Delivered d -> {
+                        round.envelope = round.envelope.with(recipient.delivered(d.reply()));
+                        settled = true;
+                    }
+                    case RecipientOutcome.Deferred d -> {
+                        round.envelope = round.envelope.with(recipient.deferred(d.reply()));
+                        round.deferred = true;
+                    }
+                    case RecipientOutcome.Bounced b -> rejected.add(recipient.bounced(b.reply()));
+                }
+            }
+            if (!rejected.isEmpty()) {
+                settled |= handOver(round, rejected, Bounce.Reason.REJECTED);
+            }
+            if (!endIfLast(round) && settled) {
+                save(round); // final states now, so that a crash before the round ends does not deliver twice
+            }
+        }
+    }
+
+    /** Gives up on {@code failed} through the bounce sink; only once it has taken them are they bounced. */
+    private boolean handOver(Round round, List<Recipient> failed, Bounce.Reason reason) {
+        try {
+            bounces.bounce(new Bounce(round.envelope, spool.body(round.envelope.id()), failed, reason));
+        } catch (IOException | RuntimeException e) {
+            log.warn("bounce of {} not taken ({}); its recipients stay queued", round.envelope.id(), e.toString());
+            for (Recipient recipient : failed) {
+                round.envelope = round.envelope.with(recipient.deferred(recipient.reply()));
+            }
+            round.deferred = true;
+            return false;
+        }
+        for (Recipient recipient : failed) {
+            round.envelope = round.envelope.with(recipient.bounced(recipient.reply()));
+        }
+        return true;
+    }
+
+    /** Counts one share of the round as done; the last one saves the result. Called holding the round. */
+    private boolean endIfLast(Round round) {
+        if (--round.outstanding > 0) {
+            return false;
+        }
+        QueueId id = round.envelope.id();
+        try {
+            if (round.attempted) {
+                finish(round);
+            }
+            notBefore.remove(id);
+        } catch (IOException | RuntimeException e) {
+            Instant retry = clock.instant().plus(backoff.minimum());
+            notBefore.put(id, retry);
+            log.error("cannot save the delivery state of {}; not trying it again before {}", id, retry, e);
+        } finally {
+            rounds.remove(id, round);
+        }
+        return true;
+    }
+
+    private void finish(Round round) throws IOException {
+        Instant now = clock.instant();
+        if (!round.envelope.finished() && backoff.expired(round.envelope.arrival(), now)) {
+            handOver(round, round.envelope.pending(), Bounce.Reason.EXPIRED);
+        }
+        Envelope envelope = round.envelope;
+        if (envelope.finished()) {
+            spool.remove(envelope);
+            return;
+        }
+        if (round.deferred) {
+            int attempts = envelope.attempts() + 1;
+            envelope = envelope.withSchedule(attempts, backoff.nextAttempt(envelope.arrival(), attempts, now));
+        }
+        // not deferred but still pending: some destination had no free slot, and the message stays due
+        spool.update(envelope);
+    }
+
+    private void save(Round round) {
+        try {
+            spool.update(round.envelope);
+        } catch (IOException | RuntimeException e) {
+            log.warn("cannot save the delivery state of {} yet ({}); trying again at the end of its round",
+                    round.envelope.id(), e.toString());
+        }
+    }
+
+    private static String describe(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        return cause instanceof TimeoutException ? TIMED_OUT : "451 4.4.0 delivery failed: " + cause;
+    }
+
+    /** One message's round; guarded by its own monitor. */
+    private static final class Round {
+        Envelope envelope;
+        /** Attempts not yet answered, plus one held by the pass while it is still handing out. */
+        int outstanding = 1;
+        boolean attempted;
+        boolean deferred;
+    }
+}

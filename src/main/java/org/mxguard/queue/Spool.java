@@ -1,0 +1,312 @@
+package org.mxguard.queue;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The queue on local disk, and its one promise: once {@link #accept} has returned, the message
+ * survives a crash, a full disk and anything short of losing the disk itself.
+ *
+ * <p>Layout, one flat directory:
+ * <pre>
+ *   ID.eml       the body, exactly the bytes received after DATA
+ *   ID.env       the envelope (JSON, see EnvelopeCodec); its presence marks the message complete
+ *   ID.eml.tmp   being written; deleted on recovery
+ *   ID.env.tmp   being written; deleted on recovery
+ *   corrupt/     envelopes that could not be read, with their bodies, kept for a person
+ * </pre>
+ *
+ * <p>{@link #accept} writes in this order, so that a crash at any point leaves either no envelope
+ * (never acknowledged: recovery deletes the rest) or a complete message:
+ * <ol>
+ *   <li>body to {@code ID.eml.tmp}, fsync; envelope to {@code ID.env.tmp}, fsync</li>
+ *   <li>rename the body into place, fsync the directory: the body's name is durable before the
+ *       envelope's can be, whatever order the file system persists renames in</li>
+ *   <li>rename the envelope into place (the commit), fsync the directory: durable before the
+ *       caller answers 250</li>
+ * </ol>
+ *
+ * <p>{@link #accept} may be called from many threads at once. One message's {@link #update} and
+ * {@link #remove} come from one thread at a time: the queue runner owns delivery state.
+ */
+public final class Spool {
+    /** Free space kept for the queue's own envelope rewrites; new mail is refused below it. */
+    public static final long DEFAULT_RESERVE_BYTES = 64L << 20;
+
+    static final String BODY = ".eml";
+    static final String ENVELOPE = ".env";
+    static final String TEMPORARY = ".tmp";
+    static final String CORRUPT = "corrupt";
+
+    private static final Logger log = LoggerFactory.getLogger(Spool.class);
+
+    private final Path directory;
+    private final SpoolFiles files;
+    private final QueueIds ids;
+    private final Clock clock;
+    private final long reserveBytes;
+    /** The envelopes on disk, oldest first, so that listing never reads the disk. */
+    private final ConcurrentSkipListMap<QueueId, Envelope> index = new ConcurrentSkipListMap<>();
+    private volatile boolean recovered;
+
+    public Spool(Path directory, SpoolFiles files, QueueIds ids, Clock clock, long reserveBytes) {
+        if (reserveBytes < 0) {
+            throw new IllegalArgumentException("negative reserve " + reserveBytes);
+        }
+        this.directory = directory;
+        this.files = files;
+        this.ids = ids;
+        this.clock = clock;
+        this.reserveBytes = reserveBytes;
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    /**
+     * Start-up: loads every complete message, deletes what was never acknowledged (temporary files,
+     * bodies without an envelope) and moves unreadable envelopes to {@code corrupt/}. Called once,
+     * before anything else.
+     */
+    public synchronized Recovery recover() throws IOException {
+        Files.createDirectories(directory, NioSpoolFiles.ownerOnly(directory, "rwx------"));
+        List<Path> entries;
+        try (Stream<Path> listing = Files.list(directory)) {
+            entries = listing.filter(Files::isRegularFile).sorted().toList();
+        }
+        index.clear();
+        List<Path> discarded = new ArrayList<>();
+        List<Path> quarantined = new ArrayList<>();
+        Set<QueueId> corrupt = new HashSet<>();
+        for (Path file : entries) {
+            if (!name(file).endsWith(ENVELOPE)) {
+                continue;
+            }
+            Optional<QueueId> id = idOf(file, ENVELOPE);
+            try {
+                Envelope envelope = load(id.orElseThrow(() -> new IOException("not a queue id")), file);
+                index.put(envelope.id(), envelope);
+            } catch (IOException | RuntimeException e) {
+                id.ifPresent(corrupt::add);
+                quarantined.addAll(quarantine(id, file, e));
+            }
+        }
+        for (Path file : entries) {
+            String name = name(file);
+            Optional<QueueId> id = Stream.of(BODY, ENVELOPE, BODY + TEMPORARY, ENVELOPE + TEMPORARY)
+                    .map(suffix -> idOf(file, suffix)).flatMap(Optional::stream).findFirst();
+            id.ifPresent(ids::advancePast);
+            boolean ours = id.isPresent();
+            boolean temporary = ours && name.endsWith(TEMPORARY);
+            boolean orphanBody = ours && name.endsWith(BODY) && !index.containsKey(id.get()) && !corrupt.contains(id.get());
+            if (temporary || orphanBody) {
+                files.deleteIfExists(file);
+                discarded.add(file);
+            } else if (!ours) {
+                log.warn("spool {}: leaving unknown file {} alone", directory, name);
+            }
+        }
+        if (!discarded.isEmpty() || !quarantined.isEmpty()) {
+            files.syncDirectory(directory);
+        }
+        recovered = true;
+        log.info("spool {}: recovered {} messages, discarded {} unacknowledged files, quarantined {}",
+                directory, index.size(), discarded.size(), quarantined.size());
+        return new Recovery(list(), discarded, quarantined);
+    }
+
+    /**
+     * Queues a message under a new id, durably: when this returns the caller may answer 250.
+     *
+     * @param sender the reverse-path, "" for {@code <>}
+     * @throws NotQueuedException nothing was queued (disk full, I/O error, body stream failed);
+     *                            answer {@link NotQueuedException#REPLY}
+     */
+    public Envelope accept(String sender, List<String> recipients, InputStream body) throws NotQueuedException {
+        requireRecovered();
+        Envelope envelope = Envelope.received(ids.next(), sender, recipients, clock.instant());
+        QueueId id = envelope.id();
+        try {
+            long usable = files.usableSpace(directory);
+            if (usable < reserveBytes) {
+                throw new SpoolFullException(usable, reserveBytes);
+            }
+            files.writeDurably(temporary(id, BODY), body);
+            files.writeDurably(temporary(id, ENVELOPE), new ByteArrayInputStream(EnvelopeCodec.encode(envelope)));
+            files.moveAtomically(temporary(id, BODY), path(id, BODY));
+            files.syncDirectory(directory);
+            files.moveAtomically(temporary(id, ENVELOPE), path(id, ENVELOPE));
+            files.syncDirectory(directory);
+        } catch (NotQueuedException e) {
+            discard(id, e);
+            throw e;
+        } catch (IOException e) {
+            discard(id, e);
+            throw new NotQueuedException("could not queue " + id + ": " + e, e);
+        } catch (RuntimeException e) {
+            discard(id, e);
+            throw e;
+        }
+        index.put(id, envelope);
+        return envelope;
+    }
+
+    public Envelope accept(String sender, List<String> recipients, byte[] body) throws NotQueuedException {
+        return accept(sender, recipients, new ByteArrayInputStream(body));
+    }
+
+    /**
+     * Replaces a queued message's envelope (delivery states, schedule, hold) in one atomic step: a
+     * crash leaves the old envelope or the new one, never a mix.
+     */
+    public void update(Envelope envelope) throws IOException {
+        requireRecovered();
+        QueueId id = requireQueued(envelope.id());
+        Path temporary = temporary(id, ENVELOPE);
+        try {
+            files.deleteIfExists(temporary); // left by an update that failed and could not clean up
+            files.writeDurably(temporary, new ByteArrayInputStream(EnvelopeCodec.encode(envelope)));
+            files.moveAtomically(temporary, path(id, ENVELOPE));
+        } catch (IOException e) {
+            try {
+                files.deleteIfExists(temporary);
+            } catch (IOException again) {
+                e.addSuppressed(again);
+            }
+            throw e;
+        }
+        index.put(id, envelope); // the file holds the new state from here on, synced or not
+        files.syncDirectory(directory);
+    }
+
+    /** Deletes a message every recipient of which is delivered or bounced. */
+    public void remove(Envelope finished) throws IOException {
+        requireRecovered();
+        if (!finished.finished()) {
+            throw new IllegalArgumentException(finished.id() + " still has pending recipients");
+        }
+        QueueId id = requireQueued(finished.id());
+        // the envelope first: a body left without one is discarded by recovery
+        files.deleteIfExists(path(id, ENVELOPE));
+        index.remove(id);
+        files.deleteIfExists(path(id, BODY));
+        files.syncDirectory(directory);
+    }
+
+    public Optional<Envelope> read(QueueId id) {
+        return Optional.ofNullable(index.get(id));
+    }
+
+    /** Every queued message, oldest first. */
+    public List<Envelope> list() {
+        return List.copyOf(index.values());
+    }
+
+    /** The body file of a queued message, for delivery to read. */
+    public Path body(QueueId id) {
+        return path(id, BODY);
+    }
+
+    private Envelope load(QueueId id, Path file) throws IOException {
+        Envelope envelope = EnvelopeCodec.decode(Files.readAllBytes(file));
+        if (!envelope.id().equals(id)) {
+            throw new IOException("envelope names another id, " + envelope.id());
+        }
+        if (!Files.isRegularFile(path(id, BODY))) {
+            throw new IOException("body " + id + BODY + " missing");
+        }
+        return envelope;
+    }
+
+    /**
+     * Moves an unreadable envelope and its body out of the way. The body goes first: an envelope
+     * left behind by a crash is quarantined again next time, while a body left alone would be
+     * taken for an unacknowledged one and deleted.
+     */
+    private List<Path> quarantine(Optional<QueueId> id, Path envelope, Exception problem) throws IOException {
+        Path corrupt = directory.resolve(CORRUPT);
+        Files.createDirectories(corrupt, NioSpoolFiles.ownerOnly(corrupt, "rwx------"));
+        List<Path> moved = new ArrayList<>();
+        if (id.isPresent() && Files.exists(path(id.get(), BODY))) {
+            moved.add(moveInto(corrupt, path(id.get(), BODY)));
+        }
+        moved.add(moveInto(corrupt, envelope));
+        files.syncDirectory(corrupt);
+        log.error("spool {}: cannot read {} ({}); moved to {} for inspection, not deleted",
+                directory, name(envelope), problem.getMessage(), corrupt);
+        return moved;
+    }
+
+    private Path moveInto(Path corrupt, Path file) throws IOException {
+        Path target = corrupt.resolve(name(file));
+        for (int n = 1; Files.exists(target); n++) {
+            target = corrupt.resolve(name(file) + "." + n);
+        }
+        files.moveAtomically(file, target);
+        return target;
+    }
+
+    /** Removes every file of a message that was not queued, envelope first, keeping {@code cause} the error to report. */
+    private void discard(QueueId id, Exception cause) {
+        for (Path file : List.of(path(id, ENVELOPE), temporary(id, ENVELOPE), path(id, BODY), temporary(id, BODY))) {
+            try {
+                files.deleteIfExists(file);
+            } catch (IOException e) {
+                cause.addSuppressed(e);
+            }
+        }
+        try {
+            files.syncDirectory(directory);
+        } catch (IOException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    private QueueId requireQueued(QueueId id) {
+        if (!index.containsKey(id)) {
+            throw new IllegalArgumentException("not queued: " + id);
+        }
+        return id;
+    }
+
+    private void requireRecovered() {
+        if (!recovered) {
+            throw new IllegalStateException("call recover() before using the spool");
+        }
+    }
+
+    private Path path(QueueId id, String suffix) {
+        return directory.resolve(id + suffix);
+    }
+
+    private Path temporary(QueueId id, String suffix) {
+        return directory.resolve(id + suffix + TEMPORARY);
+    }
+
+    private static Optional<QueueId> idOf(Path file, String suffix) {
+        String name = name(file);
+        if (!name.endsWith(suffix)) {
+            return Optional.empty();
+        }
+        String id = name.substring(0, name.length() - suffix.length());
+        return QueueId.isValid(id) ? Optional.of(QueueId.parse(id)) : Optional.empty();
+    }
+
+    private static String name(Path file) {
+        return file.getFileName().toString();
+    }
+}

@@ -1,0 +1,156 @@
+package org.mxguard.queue;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Real files with injected trouble. Operations are numbered from 1 as they happen, so a test can
+ * <em>crash</em> at one (it and every later one fail, leaving the disk exactly as it was at that
+ * moment, as if the process had died), <em>fail</em> one alone (a transient I/O error), or make the
+ * disk run full after some bytes.
+ */
+final class FaultyFiles implements SpoolFiles {
+    static final String NO_SPACE = "No space left on device";
+
+    private final SpoolFiles real = new NioSpoolFiles();
+    private final List<String> operations = new ArrayList<>();
+    private int crashAt = Integer.MAX_VALUE;
+    private int failAt = -1;
+    private String failPrefix;
+    /** Bytes the disk still takes; negative for no limit. */
+    private long spaceLeft = -1;
+
+    /** Operation {@code n} (counted from now on) and every one after it fail: the process died there. */
+    synchronized FaultyFiles crashAt(int n) {
+        crashAt = operations.size() + n;
+        return this;
+    }
+
+    /** Only operation {@code n} (counted from now on) fails. */
+    synchronized FaultyFiles failAt(int n) {
+        failAt = operations.size() + n;
+        return this;
+    }
+
+    /** Every operation whose description starts with {@code prefix} fails, e.g. "write". */
+    synchronized FaultyFiles failEvery(String prefix) {
+        failPrefix = prefix;
+        return this;
+    }
+
+    /** Writes beyond {@code bytes} more fail as on a full disk, after writing what fitted. */
+    synchronized FaultyFiles diskFullAfter(long bytes) {
+        spaceLeft = bytes;
+        return this;
+    }
+
+    synchronized FaultyFiles heal() {
+        crashAt = Integer.MAX_VALUE;
+        failAt = -1;
+        failPrefix = null;
+        spaceLeft = -1;
+        return this;
+    }
+
+    /** What was asked for, in order, as "write NAME", "move FROM TO", "sync DIR", "delete NAME", "space". */
+    synchronized List<String> operations() {
+        return List.copyOf(operations);
+    }
+
+    @Override
+    public long writeDurably(Path file, InputStream content) throws IOException {
+        check("write " + name(file));
+        long limit;
+        synchronized (this) {
+            limit = spaceLeft;
+        }
+        if (limit < 0) {
+            return real.writeDurably(file, content);
+        }
+        LimitedStream limited = new LimitedStream(content, limit);
+        try {
+            return real.writeDurably(file, limited);
+        } finally {
+            synchronized (this) {
+                spaceLeft = Math.max(0, spaceLeft - limited.passed);
+            }
+        }
+    }
+
+    @Override
+    public void moveAtomically(Path source, Path target) throws IOException {
+        check("move " + name(source) + " " + name(target));
+        real.moveAtomically(source, target);
+    }
+
+    @Override
+    public void syncDirectory(Path directory) throws IOException {
+        check("sync " + name(directory));
+        real.syncDirectory(directory);
+    }
+
+    @Override
+    public void deleteIfExists(Path file) throws IOException {
+        check("delete " + name(file));
+        real.deleteIfExists(file);
+    }
+
+    @Override
+    public long usableSpace(Path directory) throws IOException {
+        check("space");
+        synchronized (this) {
+            return spaceLeft >= 0 ? spaceLeft : real.usableSpace(directory);
+        }
+    }
+
+    private synchronized void check(String operation) throws IOException {
+        operations.add(operation);
+        int n = operations.size();
+        if (n >= crashAt) {
+            throw new IOException("crashed before " + operation);
+        }
+        if (n == failAt || (failPrefix != null && operation.startsWith(failPrefix))) {
+            throw new IOException("injected failure of " + operation);
+        }
+    }
+
+    private static String name(Path file) {
+        return file.getFileName().toString();
+    }
+
+    /** Passes at most {@code limit} bytes, then fails like a full disk. */
+    private static final class LimitedStream extends FilterInputStream {
+        private final long limit;
+        long passed;
+
+        LimitedStream(InputStream in, long limit) {
+            super(in);
+            this.limit = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            if (passed >= limit) {
+                if (super.read() < 0) {
+                    return -1; // it all fitted
+                }
+                throw new IOException(NO_SPACE);
+            }
+            int n = super.read(buffer, offset, (int) Math.min(length, limit - passed));
+            if (n > 0) {
+                passed += n;
+            }
+            return n;
+        }
+    }
+}
