@@ -1,0 +1,83 @@
+package org.mxguard.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.mxguard.queue.Envelope;
+import org.mxguard.queue.Spool;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code mxguard queue flush [ID]}: makes messages due now. */
+@Command(name = "flush", mixinStandardHelpOptions = true,
+        description = {"Make a queued message, or without ID every one, due now: its next attempt becomes the current"
+                + " time (its attempt count, and so its later back-off, stays). A held message stays held.",
+                "Prints each message made due; with --json, an array of them: " + QueueOutput.SCHEMA + "."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {" 0:flushed (or already due)", " 1:no such message, or no spool at DIR",
+                "74:the spool could not be read or written"})
+public final class QueueFlushCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    QueueSpool spool;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "ID", description = "the queue id; without it, every message")
+    String id;
+
+    @Option(names = "--json", description = "print a JSON array of the messages made due")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            Optional<Spool> queue = spool.openExisting(err);
+            if (queue.isEmpty()) {
+                return 1;
+            }
+            List<Envelope> messages;
+            if (id == null) {
+                messages = queue.get().list();
+            } else {
+                Optional<Envelope> message = spool.find(queue.get(), id, err);
+                if (message.isEmpty()) {
+                    return 1;
+                }
+                messages = List.of(message.get());
+            }
+            Instant now = spool.clock.instant();
+            List<Envelope> flushed = new ArrayList<>();
+            for (Envelope envelope : messages) {
+                if (envelope.nextAttempt().isAfter(now)) {
+                    Envelope due = envelope.withSchedule(envelope.attempts(), now);
+                    queue.get().update(due);
+                    flushed.add(due);
+                }
+            }
+            out.println(json ? QueueOutput.json(flushed) : text(flushed));
+            out.flush();
+            return 0;
+        } catch (IOException e) {
+            return QueueSpool.failed(err, e);
+        }
+    }
+
+    private String text(List<Envelope> flushed) {
+        if (flushed.isEmpty()) {
+            return id == null ? "every message is already due" : id + " is already due";
+        }
+        List<String> lines = flushed.stream()
+                .map(e -> e.id() + " due now" + (e.held() ? " (held: not delivered until released)" : "")).toList();
+        return String.join("\n", lines);
+    }
+}
