@@ -35,8 +35,7 @@ final class Wiring {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cmd, "--dns " + dns + ": " + e.getMessage());
         }
-        return new MxguardConfig(config.file(), config.dns().withServers(List.of(server)), config.identity(),
-                config.actions(), config.allowlist());
+        return config.withDns(config.dns().withServers(List.of(server)));
     }
 
     static Resolver resolver(DnsSettings dns) {

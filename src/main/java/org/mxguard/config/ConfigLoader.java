@@ -45,6 +45,29 @@ import java.util.Optional;
  * cidr = "192.0.2.0/24"        # exactly one of: cidr (an IP is a /32 or /128), sender-domain, ptr-suffix
  * checks = ["iprev", "generic-ptr"]   # omit for all checks
  * comment = "partner relay"
+ *
+ * [delivery]                   # how mail leaves
+ * port = 25                    # of MX hosts and of next hops given without a port, 1 to 65535
+ * smart-host = "[relay.example.net]:587"   # all mail not for a relay domain goes there; omit for MX
+ * address-order = "ipv4-first" # or "ipv6-first": which addresses of one host are tried first
+ * helo = "mx.example.org"      # EHLO name where an egress has none; default: this machine's host name
+ * connect-timeout-ms = 30000   # per TCP connection, 1 to 300000
+ *
+ * [delivery.relay-domains]     # domain = next hop (HOST, HOST:PORT, [IP]:PORT); never looked up by MX
+ * "example.org" = "10.0.0.5:2525"     # that domain only
+ * ".example.org" = "10.0.0.5:2525"    # its subdomains (not the domain itself)
+ *
+ * [[egress]]                   # repeat per source address, in order of preference; omit: the system chooses
+ * address = "192.0.2.25"
+ * helo = "mx.example.org"      # default: the address's PTR name, else [delivery].helo
+ *
+ * [queue]
+ * spool = "var/spool"          # relative to the working directory
+ * reserve-mb = 64              # free space kept for the queue's own rewrites; 0 to 1048576
+ * minimal-backoff-s = 300      # first retry of a deferred message, 1 to 86400
+ * maximal-backoff-s = 4000     # the wait doubles up to this, 1 to 604800, not below the minimal
+ * lifetime-hours = 120         # deferred this long: bounced, 1 to 8760
+ * destination-concurrency = 20 # deliveries at once per destination domain, 1 to 1000
  * }</pre>
  *
  * <p>{@code [policy.CHECK]} tables name a check: {@code iprev}, {@code generic-ptr}, {@code helo},
@@ -63,9 +86,16 @@ import java.util.Optional;
  * {@code ptr-suffix} matches the client's forward-confirmed PTR name, so it applies once
  * {@code iprev} has run. In error messages, entries are counted from 0: {@code allowlist[0]} is
  * the first.
+ *
+ * <p>A relay domain's next hop and the smart host are used as written: a name is resolved to its
+ * addresses (A/AAAA), never by MX. A domain matches the most specific relay key, then the smart
+ * host, then its MX hosts. {@code [[egress]]} addresses must be this machine's; one that cannot be
+ * bound is skipped for a while and the next one used, and a message whose next hop has no egress
+ * address of its family waits in the queue.
  */
 public final class ConfigLoader {
-    private static final List<String> SECTIONS = List.of("dns", "identity", "policy", "allowlist");
+    private static final List<String> SECTIONS =
+            List.of("dns", "identity", "policy", "allowlist", "delivery", "egress", "queue");
     private static final TomlMapper TOML = new TomlMapper();
 
     private ConfigLoader() {
@@ -87,7 +117,10 @@ public final class ConfigLoader {
                 DnsSection.read(root.get("dns")),
                 IdentitySection.read(root.get("identity")),
                 PolicySection.read(root.get("policy")),
-                AllowlistSection.read(root.get("allowlist")));
+                AllowlistSection.read(root.get("allowlist")),
+                DeliverySection.read(root.get("delivery")),
+                EgressSection.read(root.get("egress")),
+                QueueSection.read(root.get("queue")));
     }
 
     private static JsonNode tree(String text, Path file, KeyLines lines) throws ConfigException {

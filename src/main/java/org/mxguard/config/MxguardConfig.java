@@ -1,6 +1,7 @@
 package org.mxguard.config;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 import org.mxguard.check.LocalIdentity;
 import org.mxguard.policy.ActionTable;
@@ -12,24 +13,45 @@ import org.mxguard.policy.Policy;
  *
  * @param file      where it was read from; null for the built-in defaults
  * @param actions   the file's {@code [policy.*]} rules already laid over {@link ActionTable#defaults()}
+ * @param delivery  how mail leaves: routing, port, EHLO name
+ * @param egress    the source addresses mail leaves from, in order; empty: the system chooses
+ * @param queue     the spool and the retry schedule
  */
 public record MxguardConfig(Path file, DnsSettings dns, LocalIdentity identity, ActionTable actions,
-        Allowlist allowlist) {
+        Allowlist allowlist, DeliverySettings delivery, List<EgressSettings> egress, QueueSettings queue) {
     public MxguardConfig {
         Objects.requireNonNull(dns, "dns");
         Objects.requireNonNull(identity, "identity");
         Objects.requireNonNull(actions, "actions");
         Objects.requireNonNull(allowlist, "allowlist");
+        Objects.requireNonNull(delivery, "delivery");
+        egress = List.copyOf(egress);
+        Objects.requireNonNull(queue, "queue");
     }
 
     /** What mxguard does without a configuration file. */
     public static MxguardConfig defaults() {
         return new MxguardConfig(null, DnsSettings.defaults(), LocalIdentity.none(), ActionTable.defaults(),
-                Allowlist.empty());
+                Allowlist.empty(), DeliverySettings.defaults(), List.of(), QueueSettings.defaults());
     }
 
     /** The policy these actions and allowlist make. */
     public Policy policy() {
         return new Policy(actions, allowlist);
+    }
+
+    /** This configuration with other DNS settings (the CLI's {@code --dns}). */
+    public MxguardConfig withDns(DnsSettings newDns) {
+        return new MxguardConfig(file, newDns, identity, actions, allowlist, delivery, egress, queue);
+    }
+
+    /** This configuration with other delivery settings (the CLI's {@code --delivery-port}). */
+    public MxguardConfig withDelivery(DeliverySettings newDelivery) {
+        return new MxguardConfig(file, dns, identity, actions, allowlist, newDelivery, egress, queue);
+    }
+
+    /** This configuration with other queue settings (the CLI's {@code --spool}, say). */
+    public MxguardConfig withQueue(QueueSettings newQueue) {
+        return new MxguardConfig(file, dns, identity, actions, allowlist, delivery, egress, newQueue);
     }
 }

@@ -194,7 +194,7 @@ public final class Spool {
     }
 
     /** Deletes a message every recipient of which is delivered or bounced. */
-    public void remove(Envelope finished) throws IOException {
+    public synchronized void remove(Envelope finished) throws IOException {
         requireRecovered();
         if (!finished.finished()) {
             throw new IllegalArgumentException(finished.id() + " still has pending recipients");
@@ -205,6 +205,38 @@ public final class Spool {
         index.remove(id);
         files.deleteIfExists(path(id, BODY));
         files.syncDirectory(directory);
+    }
+
+    /**
+     * Picks up complete messages that another process (e.g. {@code mxguard sendmail}) queued
+     * since recovery. Read-only: it never deletes or moves a file, since what is half-written may
+     * belong to a writer still at work. Synchronized with {@link #remove} so that a message being
+     * removed cannot be read back in.
+     *
+     * @return the messages added to the index
+     */
+    public synchronized List<Envelope> rescan() throws IOException {
+        requireRecovered();
+        List<Path> envelopes;
+        try (Stream<Path> listing = Files.list(directory)) {
+            envelopes = listing.filter(f -> name(f).endsWith(ENVELOPE)).sorted().toList();
+        }
+        List<Envelope> added = new ArrayList<>();
+        for (Path file : envelopes) {
+            Optional<QueueId> id = idOf(file, ENVELOPE);
+            if (id.isEmpty() || index.containsKey(id.get())) {
+                continue;
+            }
+            ids.advancePast(id.get());
+            try {
+                Envelope envelope = load(id.get(), file);
+                index.put(envelope.id(), envelope);
+                added.add(envelope);
+            } catch (IOException | RuntimeException e) {
+                log.warn("spool {}: cannot read {} yet: {}", directory, name(file), e.toString());
+            }
+        }
+        return added;
     }
 
     public Optional<Envelope> read(QueueId id) {

@@ -36,7 +36,8 @@ class ConfigErrorsTest {
      * and key its error must name, and what its problem (the text after "key: ") must say.
      */
     @ParameterizedTest
-    @MethodSource({"tomlSyntax", "unknownKeys", "types", "addresses", "policy", "allowlist"})
+    @MethodSource({"tomlSyntax", "unknownKeys", "types", "addresses", "policy", "allowlist", "delivery", "egress",
+            "queue"})
     void rejected(String toml, int line, String key, Consumer<String> problem) {
         problem.accept(failsAt(toml, line, key).problem());
     }
@@ -108,7 +109,7 @@ class ConfigErrorsTest {
                         fail = "reject"
                         """, 4, "polcy", problemIs("unknown key (did you mean \"policy\"?)")),
                 argumentSet("unknownTopLevelKeyListsTheChoices",
-                        "verbose = true\n", 1, "verbose", problemIs("unknown key (use dns, identity, policy, allowlist)")),
+                        "verbose = true\n", 1, "verbose", problemIs("unknown key (use dns, identity, policy, allowlist, delivery, egress, queue)")),
                 argumentSet("unknownKeyInASection", """
                         [dns]
                         retries = 1
@@ -277,6 +278,94 @@ class ConfigErrorsTest {
     void badCidr(String cidr, String why) {
         ConfigException e = failsAt("[[allowlist]]\ncomment = \"net\"\ncidr = \"" + cidr + "\"\n", 3, "allowlist[0].cidr");
         assertThat(e.problem()).startsWith("bad network \"" + cidr + "\"").contains(why);
+    }
+
+    // --- delivery ---
+
+    static Stream<Arguments> delivery() {
+        return Stream.of(
+                argumentSet("unknownDeliveryKey", "[delivery]\nprot = 25\n", 2, "delivery.prot",
+                        problemIs("unknown key (did you mean \"port\"?)")),
+                argumentSet("deliveryPortOutOfRange", "[delivery]\nport = 0\n", 2, "delivery.port",
+                        problemIs("0 is out of range (use 1 to 65535)")),
+                argumentSet("badRelayNextHopNamesTheDomain", """
+                        [delivery.relay-domains]
+                        "example.org" = "10.0.0.5:2525"
+                        "example.net" = "10.0.0.6:99999"
+                        """, 3, "delivery.relay-domains.\"example.net\"", problemContains("bad next hop", "99999")),
+                argumentSet("relayDomainGivenTwiceInAnotherSpelling", """
+                        [delivery]
+                        relay-domains = { "Example.org" = "10.0.0.5", "example.org." = "10.0.0.6" }
+                        """, 2, "delivery.relay-domains.\"example.org.\"", problemContains("given twice")),
+                argumentSet("relayDomainsMustBeATable", "[delivery]\nrelay-domains = \"example.org\"\n", 2,
+                        "delivery.relay-domains", problemContains("a table of \"domain\" = \"next hop\"")),
+                argumentSet("badSmartHost", "[delivery]\nport = 25\nsmart-host = \"[relay.example.net\"\n", 3,
+                        "delivery.smart-host", problemContains("bad next hop")),
+                argumentSet("unknownAddressOrder", "[delivery]\naddress-order = \"ipv6first\"\n", 2,
+                        "delivery.address-order",
+                        problemIs("unknown address order \"ipv6first\" (did you mean \"ipv6-first\"?)")),
+                argumentSet("heloMustBeFullyQualified", "[delivery]\nhelo = \"localhost\"\n", 2, "delivery.helo",
+                        problemIs("\"localhost\" is not a valid host name: not a fully-qualified domain name")),
+                argumentSet("connectTimeoutOutOfRange", "[delivery]\nconnect-timeout-ms = 0\n", 2,
+                        "delivery.connect-timeout-ms", problemIs("0 is out of range (use 1 to 300000)")));
+    }
+
+    static Stream<Arguments> egress() {
+        return Stream.of(
+                argumentSet("egressWithoutAnAddress", """
+                        [[egress]]
+                        address = "192.0.2.25"
+
+                        [[egress]]
+                        helo = "mx2.example.org"
+                        """, 4, "egress[1]", problemIs("needs address")),
+                argumentSet("egressAddressIsNoAddress", "[[egress]]\naddress = \"192.0.2.300\"\n", 2,
+                        "egress[0].address", problemIs("\"192.0.2.300\" is not an IP address")),
+                argumentSet("egressAddressTwice", """
+                        [[egress]]
+                        address = "192.0.2.25"
+                        [[egress]]
+                        address = "2001:db8::25"
+                        [[egress]]
+                        address = "192.0.2.25"
+                        """, 6, "egress[2].address", problemIs("\"192.0.2.25\" is already egress[0]")),
+                argumentSet("egressWildcardAddress", "[[egress]]\naddress = \"0.0.0.0\"\n", 2, "egress[0].address",
+                        problemIs("\"0.0.0.0\" cannot be a source address")),
+                argumentSet("egressHelo", "[[egress]]\naddress = \"192.0.2.25\"\nhelo = \"mx_1.example.org\"\n", 3,
+                        "egress[0].helo", problemContains("not a valid host name")),
+                argumentSet("egressUnknownKey", "[[egress]]\naddress = \"192.0.2.25\"\nehlo = \"mx.example.org\"\n", 3,
+                        "egress[0].ehlo", problemContains("did you mean \"helo\"")),
+                argumentSet("egressIsAnArrayOfTables", "[egress]\naddress = \"192.0.2.25\"\n", 1, "egress",
+                        problemContains("[[egress]] tables")));
+    }
+
+    static Stream<Arguments> queue() {
+        return Stream.of(
+                argumentSet("maximalBackoffBelowMinimal", """
+                        [queue]
+                        minimal-backoff-s = 600
+                        maximal-backoff-s = 300
+                        """, 3, "queue.maximal-backoff-s", problemIs("300 is below minimal-backoff-s (600)")),
+                argumentSet("minimalBackoffAboveTheDefaultMaximal", "[queue]\nminimal-backoff-s = 5000\n", 2,
+                        "queue.minimal-backoff-s", problemIs("5000 is above maximal-backoff-s (4000, the default)")),
+                argumentSet("emptySpoolPath", "[queue]\nspool = \"  \"\n", 2, "queue.spool", problemIs("empty path")),
+                argumentSet("spoolIsAString", "[queue]\nspool = 5\n", 2, "queue.spool", problemContains("a string")),
+                argumentSet("unknownQueueKey", "[queue]\nspool-dir = \"/var/spool/mxguard\"\n", 2, "queue.spool-dir",
+                        problemStartsWith("unknown key")));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "reserve-mb              | -1      | 0 to 1048576",
+            "minimal-backoff-s       | 0       | 1 to 86400",
+            "maximal-backoff-s       | 604801  | 1 to 604800",
+            "lifetime-hours          | 0       | 1 to 8760",
+            "destination-concurrency | 0       | 1 to 1000",
+            "destination-concurrency | 1001    | 1 to 1000",
+    })
+    void queueNumbersOutOfRange(String key, String value, String range) {
+        ConfigException e = failsAt("[queue]\n" + key + " = " + value + "\n", 2, "queue." + key);
+        assertThat(e.problem()).isEqualTo(value + " is out of range (use " + range + ")");
     }
 
     // --- the file itself ---

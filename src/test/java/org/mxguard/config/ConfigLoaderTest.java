@@ -1,14 +1,19 @@
 package org.mxguard.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 
 import java.net.InetSocketAddress;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.mxguard.check.Result;
+import org.mxguard.delivery.AddressOrder;
+import org.mxguard.delivery.NextHop;
+import org.mxguard.delivery.Transports;
 import org.mxguard.dns.InetAddresses;
 import org.mxguard.policy.Action;
 import org.mxguard.policy.ActionTable;
@@ -59,6 +64,19 @@ class ConfigLoaderTest {
         assertThat(entries.get(1).covers("iprev")).isFalse();
         assertThat(entries.get(2).value()).isEqualTo("outbound.example.com");
         assertThat(entries.get(2).checks()).isEmpty();
+
+        Transports t = c.delivery().transports();
+        assertThat(t.defaultPort()).isEqualTo(25);
+        assertThat(t.addressOrder()).isEqualTo(AddressOrder.IPV4_FIRST);
+        assertThat(t.smartHost()).isEmpty();
+        assertThat(t.relayDomains()).containsOnly(
+                entry("example.org", NextHop.of("10.0.0.5", 2525)), entry(".example.org", NextHop.of("mail.example.org")));
+        assertThat(c.delivery().heloName()).contains("mx.example.org");
+        assertThat(c.delivery().connectTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.egress()).containsExactly(
+                new EgressSettings(InetAddresses.require("192.0.2.25"), Optional.of("mx.example.org")),
+                new EgressSettings(InetAddresses.require("2001:db8::25"), Optional.empty()));
+        assertThat(c.queue()).isEqualTo(QueueSettings.defaults());
     }
 
     @Test
@@ -68,6 +86,9 @@ class ConfigLoaderTest {
         assertThat(c.dns()).isEqualTo(d.dns());
         assertThat(c.identity()).isEqualTo(d.identity());
         assertThat(c.allowlist()).isEqualTo(d.allowlist());
+        assertThat(c.delivery()).isEqualTo(d.delivery());
+        assertThat(c.egress()).isEqualTo(d.egress()).isEmpty();
+        assertThat(c.queue()).isEqualTo(d.queue());
         assertThat(c.actions().actionFor("iprev", Result.FAIL)).isEqualTo(Action.REJECT);
         assertThat(d.file()).isNull();
     }

@@ -1,0 +1,63 @@
+package org.mxguard.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Callable;
+import java.util.random.RandomGenerator;
+import org.mxguard.config.MxguardConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code mxguard serve}: runs the queue and its delivery (the SMTP listener with the checks comes
+ * with the gateway). Stops on SIGTERM/SIGINT, closing SMTP sessions and leaving the spool as it is.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Deliver the spool: MX routing (or relay domains / smart host from the config), retries on",
+                "the backoff schedule, bounces as DSNs. The SMTP listener comes with the gateway."})
+public final class ServeCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "TOML configuration file")
+    Path config;
+
+    @Option(names = "--spool", paramLabel = "DIR", description = "spool directory (default: [queue] spool, else var/spool)")
+    Path spoolDir;
+
+    @Option(names = "--dns", paramLabel = "HOST:PORT", description = "resolver to ask instead of the system's")
+    String dns;
+
+    @Option(names = "--delivery-port", paramLabel = "PORT", description = "TCP port of the next hops (default 25; for tests)")
+    Integer deliveryPort;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        CommandLine cmd = spec.commandLine();
+        MxguardConfig cfg = Wiring.config(config, dns, cmd);
+        if (spoolDir != null) {
+            cfg = cfg.withQueue(cfg.queue().withSpool(spoolDir));
+        }
+        if (deliveryPort != null) {
+            if (deliveryPort < 1 || deliveryPort > 65535) {
+                throw new CommandLine.ParameterException(cmd, "--delivery-port " + deliveryPort + ": use 1 to 65535");
+            }
+            cfg = cfg.withDelivery(cfg.delivery().withPort(deliveryPort));
+        }
+        DeliveryWiring wiring = DeliveryWiring.start(cfg, Wiring.resolver(cfg.dns()), Clock.systemUTC(),
+                RandomGenerator.getDefault());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            wiring.close();
+            stopped.countDown();
+        }, "mxguard-shutdown"));
+        cmd.getErr().printf("mxguard: delivering spool %s (%d messages queued), EHLO %s%n",
+                cfg.queue().spool().toAbsolutePath(), wiring.recovery().messages().size(), wiring.heloName());
+        cmd.getErr().flush();
+        stopped.await();
+        return 0;
+    }
+}

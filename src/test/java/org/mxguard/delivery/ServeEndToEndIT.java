@@ -1,0 +1,109 @@
+package org.mxguard.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mxguard.testbed.TestZones.EQUAL_PREF_DOMAIN;
+import static org.mxguard.testbed.TestZones.EQUAL_PREF_IP_A;
+import static org.mxguard.testbed.TestZones.EQUAL_PREF_IP_B;
+import static org.mxguard.testbed.TestZones.EQUAL_PREF_IP_C;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.mxguard.testbed.DnsTestBed;
+
+/**
+ * The public commands as processes, end to end: {@code mxguard sendmail} queues a message while
+ * {@code mxguard serve} is already running; serve picks it up from the spool, routes it by MX
+ * through the real resolver and delivers it to smtp-sink; SIGTERM stops serve with an empty spool.
+ */
+@ExtendWith(DnsTestBed.class)
+class ServeEndToEndIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void sendmailThenServeDeliversByMx(DnsTestBed bed) throws Exception {
+        int port = DeliveryTestSink.freePortOn(EQUAL_PREF_IP_A, EQUAL_PREF_IP_B, EQUAL_PREF_IP_C);
+        Path spool = dir.resolve("spool");
+        Path config = Files.writeString(dir.resolve("mxguard.toml"), "[delivery]\nhelo = \"relay.mxguard.test\"\n");
+        try (DeliveryTestSink a = DeliveryTestSink.start(EQUAL_PREF_IP_A, port);
+             DeliveryTestSink b = DeliveryTestSink.start(EQUAL_PREF_IP_B, port)) {
+            Process serve = mxguard("serve", "--config", config.toString(), "--spool", spool.toString(),
+                    "--dns", bed.resolverHostPort(), "--delivery-port", Integer.toString(port));
+            try {
+                awaitStderr(serve, "delivering spool");
+                Process sendmail = mxguard("sendmail", "--spool", spool.toString(), "-f", "alice@good.test",
+                        "bob@" + EQUAL_PREF_DOMAIN);
+                sendmail.getOutputStream().write("Subject: end to end\r\n\r\nhello through the queue\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                sendmail.getOutputStream().close();
+                assertThat(sendmail.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                assertThat(sendmail.exitValue()).isZero();
+
+                List<String> received = awaitDumps(List.of(a, b), 30);
+                assertThat(received).hasSize(1);
+                assertThat(received.get(0)).contains("Subject: end to end").contains("hello through the queue");
+                awaitEmptySpool(spool, 10);
+            } finally {
+                serve.destroy(); // SIGTERM: the shutdown hook closes sessions and the runner
+                assertThat(serve.waitFor(20, TimeUnit.SECONDS)).as("serve stops on SIGTERM").isTrue();
+            }
+        }
+    }
+
+    private static Process mxguard(String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "org.mxguard.cli.Main"));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    private static void awaitStderr(Process p, String text) throws IOException {
+        var err = new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
+        StringBuilder seen = new StringBuilder();
+        for (String line = err.readLine(); line != null; line = err.readLine()) {
+            seen.append(line).append('\n');
+            if (line.contains(text)) {
+                Thread.ofVirtual().start(() -> err.lines().forEach(l -> { }));
+                return;
+            }
+        }
+        throw new AssertionError("serve ended before saying '" + text + "':\n" + seen);
+    }
+
+    private static List<String> awaitDumps(List<DeliveryTestSink> sinks, int seconds) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (true) {
+            List<String> all = sinks.stream().flatMap(s -> s.dumps().stream()).toList();
+            if (!all.isEmpty() || System.nanoTime() > end) {
+                return all;
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private static void awaitEmptySpool(Path spool, int seconds) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (true) {
+            try (Stream<Path> files = Files.list(spool)) {
+                List<String> left = files.filter(Files::isRegularFile).map(f -> f.getFileName().toString()).toList();
+                if (left.isEmpty()) {
+                    return;
+                }
+                if (System.nanoTime() > end) {
+                    throw new AssertionError("still in the spool: " + left);
+                }
+            }
+            Thread.sleep(100);
+        }
+    }
+}
