@@ -1,0 +1,218 @@
+package org.mxguard.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mxguard.testbed.TestZones.EQUAL_PREF_DOMAIN;
+import static org.mxguard.testbed.TestZones.EQUAL_PREF_IP_A;
+import static org.mxguard.testbed.TestZones.EQUAL_PREF_IP_B;
+import static org.mxguard.testbed.TestZones.EQUAL_PREF_IP_C;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.mxguard.queue.DestinationLimiter;
+import org.mxguard.queue.NioSpoolFiles;
+import org.mxguard.queue.QueueIds;
+import org.mxguard.queue.Spool;
+import org.mxguard.testbed.DnsTestBed;
+
+/**
+ * The queue's crash test: N messages are accepted into the spool (each {@code accept} returning is
+ * the "250"), {@code mxguard serve} delivers them to three slow smtp-sinks, and is killed with
+ * SIGKILL in mid-delivery K times, restarted each time. At the end every message must have arrived
+ * at least once (none lost) and at most twice; the number of duplicates is printed.
+ *
+ * <p>The sinks wait a second before answering the final "." ({@code -W .:1}), after they have
+ * dumped the message: a kill in that second is exactly the case that may deliver twice. Kills are
+ * spaced by more than the destination concurrency's worth of deliveries, so that no message can be
+ * caught in flight by two kills (which could legitimately deliver it three times).
+ *
+ * <p>CI runs 300 messages and 3 kills; {@code bench/crash-test} passes {@code -Dcrash.messages}
+ * and {@code -Dcrash.kills} for longer runs.
+ */
+@ExtendWith(DnsTestBed.class)
+class CrashIT {
+    private static final int MESSAGES = Integer.getInteger("crash.messages", 300);
+    private static final int KILLS = Integer.getInteger("crash.kills", 3);
+    /** Seconds a sink waits before its 250 to the final ".": the window in which a kill duplicates. */
+    private static final String REPLY_DELAY = System.getProperty("crash.replyDelay", "1");
+    /** Three times the deliveries in flight at once (one destination domain). */
+    private static final int MIN_GAP = 3 * DestinationLimiter.DEFAULT_LIMIT;
+    private static final Pattern MESSAGE_ID = Pattern.compile("(?m)^Message-ID: <crash-(\\d+)@mxguard\\.test>");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void killedServeLosesNothingAndDeliversAtMostTwice(DnsTestBed bed) throws Exception {
+        long started = System.nanoTime();
+        assertThat(MESSAGES / (KILLS + 2)).as("crash.messages / (crash.kills + 2): deliveries between kills, which "
+                + "must well exceed the %d in flight so that no message is caught by two kills",
+                DestinationLimiter.DEFAULT_LIMIT)
+                .isGreaterThanOrEqualTo(MIN_GAP);
+        Path spool = dir.resolve("spool");
+        Path config = Files.writeString(dir.resolve("mxguard.toml"), "[delivery]\nhelo = \"relay.mxguard.test\"\n");
+        inject(spool, MESSAGES);
+        assertThat(envelopes(spool)).as("injected").hasSize(MESSAGES);
+
+        int port = DeliveryTestSink.freePortOn(EQUAL_PREF_IP_A, EQUAL_PREF_IP_B, EQUAL_PREF_IP_C);
+        List<String> slow = List.of("-W", ".:" + REPLY_DELAY);
+        try (DeliveryTestSink a = DeliveryTestSink.start(EQUAL_PREF_IP_A, port, slow.toArray(String[]::new));
+             DeliveryTestSink b = DeliveryTestSink.start(EQUAL_PREF_IP_B, port, slow.toArray(String[]::new));
+             DeliveryTestSink c = DeliveryTestSink.start(EQUAL_PREF_IP_C, port, slow.toArray(String[]::new))) {
+            List<DeliveryTestSink> sinks = List.of(a, b, c);
+            String[] serveArgs = {"serve", "--config", config.toString(), "--spool", spool.toString(),
+                    "--dns", bed.resolverHostPort(), "--delivery-port", Integer.toString(port)};
+            // kill points spread over the run, leaving the last stretch for the final, undisturbed drain
+            int gap = MESSAGES / (KILLS + 2);
+            int kills = 0;
+            for (int run = 0; run <= KILLS; run++) {
+                Path log = dir.resolve("serve-" + run + ".log");
+                Process serve = mxguard(log, serveArgs);
+                try {
+                    if (run < KILLS) {
+                        int before = dumpCount(sinks);
+                        int target = before + gap;
+                        awaitDumps(sinks, target, Math.max(60, gap / 5), serve, log);
+                        serve.destroyForcibly(); // SIGKILL, in the middle of delivery
+                        assertThat(serve.waitFor(10, TimeUnit.SECONDS)).as("serve dies on SIGKILL").isTrue();
+                        kills++;
+                        System.out.printf("crash test: kill %d after %d dumps (%d envelopes left)%n",
+                                kills, dumpCount(sinks), envelopes(spool).size());
+                    } else {
+                        awaitEmptySpool(spool, Math.max(60, MESSAGES / 5), serve, log);
+                    }
+                } finally {
+                    if (serve.isAlive()) {
+                        serve.destroy();
+                        if (!serve.waitFor(20, TimeUnit.SECONDS)) {
+                            serve.destroyForcibly();
+                            serve.waitFor(10, TimeUnit.SECONDS);
+                        }
+                    }
+                }
+            }
+            // a session killed in mid-transaction never gets its message dumped, so the count is final
+            Map<Integer, Integer> arrivals = new TreeMap<>();
+            for (DeliveryTestSink sink : sinks) {
+                for (String dump : sink.dumps()) {
+                    Matcher m = MESSAGE_ID.matcher(dump);
+                    assertThat(m.find()).as("a Message-ID in %s", dump).isTrue();
+                    arrivals.merge(Integer.parseInt(m.group(1)), 1, Integer::sum);
+                }
+            }
+            List<Integer> lost = new ArrayList<>();
+            List<Integer> tooMany = new ArrayList<>();
+            int duplicates = 0;
+            for (int i = 0; i < MESSAGES; i++) {
+                int n = arrivals.getOrDefault(i, 0);
+                if (n == 0) {
+                    lost.add(i);
+                } else if (n > 2) {
+                    tooMany.add(i);
+                }
+                duplicates += Math.max(0, n - 1);
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            System.out.printf("crash test: %d injected, %d kills, %d duplicates (%d dumps, %.1f s)%n",
+                    MESSAGES, kills, duplicates, arrivals.values().stream().mapToInt(Integer::intValue).sum(), seconds);
+            assertThat(arrivals.keySet()).as("only injected messages arrive").allMatch(i -> i >= 0 && i < MESSAGES);
+            assertThat(lost).as("messages lost").isEmpty();
+            assertThat(tooMany).as("messages delivered more than twice").isEmpty();
+            assertThat(kills).isEqualTo(KILLS);
+            Path corrupt = spool.resolve("corrupt");
+            assertThat(Files.exists(corrupt) ? listing(corrupt) : List.of()).as("corrupt/").isEmpty();
+        }
+    }
+
+    /** Queues {@code n} messages in-process, as the SMTP listener would before its 250. */
+    private static void inject(Path directory, int n) throws Exception {
+        Spool spool = new Spool(directory, new NioSpoolFiles(), new QueueIds(Clock.systemUTC(), new SplittableRandom()),
+                Clock.systemUTC(), 0);
+        spool.recover();
+        for (int i = 0; i < n; i++) {
+            String message = "Message-ID: <crash-" + i + "@mxguard.test>\r\nSubject: crash test " + i
+                    + "\r\nFrom: alice@good.test\r\nTo: bob@" + EQUAL_PREF_DOMAIN + "\r\n\r\nmessage " + i + "\r\n";
+            spool.accept("alice@good.test", List.of("bob@" + EQUAL_PREF_DOMAIN), message.getBytes(StandardCharsets.US_ASCII));
+        }
+    }
+
+    private static Process mxguard(Path log, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "org.mxguard.cli.Main"));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(log.toFile()).start();
+    }
+
+    private static int dumpCount(List<DeliveryTestSink> sinks) {
+        return sinks.stream().mapToInt(s -> s.dumps().size()).sum();
+    }
+
+    private static void awaitDumps(List<DeliveryTestSink> sinks, int count, int seconds, Process serve, Path log)
+            throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (dumpCount(sinks) < count) {
+            if (!serve.isAlive()) {
+                throw new AssertionError("serve exited (" + serve.exitValue() + ") before " + count + " dumps:\n" + tail(log));
+            }
+            if (System.nanoTime() > end) {
+                throw new AssertionError("only " + dumpCount(sinks) + " of " + count + " dumps after " + seconds
+                        + " s:\n" + tail(log));
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static void awaitEmptySpool(Path spool, int seconds, Process serve, Path log) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (true) {
+            List<String> left = envelopes(spool);
+            if (left.isEmpty()) {
+                return;
+            }
+            if (!serve.isAlive()) {
+                throw new AssertionError("serve exited (" + serve.exitValue() + ") with " + left.size()
+                        + " envelopes queued:\n" + tail(log));
+            }
+            if (System.nanoTime() > end) {
+                throw new AssertionError(left.size() + " envelopes still in the spool after " + seconds + " s: "
+                        + left.subList(0, Math.min(10, left.size())) + "\n" + tail(log));
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private static List<String> envelopes(Path spool) throws IOException {
+        return listing(spool).stream().filter(name -> name.endsWith(".env")).toList();
+    }
+
+    private static List<String> listing(Path directory) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.filter(Files::isRegularFile).map(f -> f.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+}
