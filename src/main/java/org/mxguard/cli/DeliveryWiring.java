@@ -41,6 +41,8 @@ import org.mxguard.queue.QueueIds;
 import org.mxguard.queue.QueueRunner;
 import org.mxguard.queue.Recovery;
 import org.mxguard.queue.Spool;
+import org.mxguard.queue.SpoolLock;
+import org.mxguard.queue.SpoolRequests;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,7 +67,9 @@ public final class DeliveryWiring implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DeliveryWiring.class);
 
+    private final SpoolLock lock;
     private final Spool spool;
+    private final SpoolRequests requests;
     private final Recovery recovery;
     private final QueueRunner runner;
     private final SmtpConnectionCache cache;
@@ -73,9 +77,11 @@ public final class DeliveryWiring implements AutoCloseable {
     private final List<Egress> egresses;
     private Thread sweeper;
 
-    private DeliveryWiring(Spool spool, Recovery recovery, QueueRunner runner, SmtpConnectionCache cache,
-            String heloName, List<Egress> egresses) {
+    private DeliveryWiring(SpoolLock lock, Spool spool, SpoolRequests requests, Recovery recovery, QueueRunner runner,
+            SmtpConnectionCache cache, String heloName, List<Egress> egresses) {
+        this.lock = lock;
         this.spool = spool;
+        this.requests = requests;
         this.recovery = recovery;
         this.runner = runner;
         this.cache = cache;
@@ -89,7 +95,7 @@ public final class DeliveryWiring implements AutoCloseable {
      *
      * @param dns    a long-lived, caching resolver (routing, the egress addresses' PTR names)
      * @param random shared by every part that needs one; only used under its own lock here
-     * @throws IOException the spool directory cannot be created or read
+     * @throws IOException the spool directory cannot be created or read, or another server delivers it
      */
     public static DeliveryWiring open(MxguardConfig config, Resolver dns, Clock clock, RandomGenerator random)
             throws IOException {
@@ -105,15 +111,26 @@ public final class DeliveryWiring implements AutoCloseable {
                 heloName, clock, SmtpDeliverer.Settings.DEFAULT);
 
         QueueSettings q = config.queue();
-        Spool spool = new Spool(q.spool().toAbsolutePath(), new NioSpoolFiles(), new QueueIds(clock, locked), clock,
-                q.reserveBytes());
-        Recovery recovery = spool.recover();
+        Path directory = q.spool().toAbsolutePath();
+        // before recovery, so that the index is read after the last queue command that edited the spool itself
+        SpoolLock lock = SpoolLock.forServer(directory).orElseThrow(() -> new IOException("the spool " + directory
+                + " is being delivered by another mxguard serve (it holds " + directory.resolve(SpoolLock.DIRECTORY)
+                + "/.lock); one server per spool"));
+        Spool spool = new Spool(directory, new NioSpoolFiles(), new QueueIds(clock, locked), clock, q.reserveBytes());
+        Recovery recovery;
+        try {
+            recovery = spool.recover();
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(lock, e);
+            throw e;
+        }
         Backoff backoff = new Backoff(q.minimalBackoff(), q.maximalBackoff(), q.lifetime(), Backoff.DEFAULT_JITTER, locked);
         DsnBuilder dsns = new DsnBuilder(heloName, q.lifetime(), clock,
                 () -> Long.toString(clock.millis(), 36) + "." + hex(locked), () -> "=_mxguard_" + hex(locked));
         QueueRunner runner = new QueueRunner(spool, backoff, new DestinationLimiter(q.destinationConcurrency(), Map.of()),
                 clock, deliverer, new DsnBounceSink(spool, dsns, clock), QueueRunner.Settings.DEFAULT);
-        return new DeliveryWiring(spool, recovery, runner, cache, heloName, egresses);
+        return new DeliveryWiring(lock, spool, new SpoolRequests(directory, new NioSpoolFiles(), clock), recovery, runner,
+                cache, heloName, egresses);
     }
 
     /** {@link #open} and {@link #start()}: the queue is being delivered when this returns. */
@@ -124,12 +141,15 @@ public final class DeliveryWiring implements AutoCloseable {
         return wiring;
     }
 
-    /** How often the spool is re-read for mail that {@code mxguard sendmail} queued from another process. */
+    /**
+     * How often the spool is re-read for mail that {@code mxguard sendmail} queued from another
+     * process, and the queue commands' requests applied (they promise it within this time).
+     */
     static final Duration RESCAN_INTERVAL = Duration.ofSeconds(2);
 
     /**
-     * Starts the queue runner; closes idle SMTP sessions once their time is up, and picks up mail
-     * other processes put in the spool.
+     * Starts the queue runner; closes idle SMTP sessions once their time is up, picks up mail
+     * other processes put in the spool and applies the queue commands' requests.
      */
     public synchronized void start() {
         runner.start();
@@ -139,6 +159,7 @@ public final class DeliveryWiring implements AutoCloseable {
                 while (!Thread.currentThread().isInterrupted()) {
                     Thread.sleep(RESCAN_INTERVAL.toMillis());
                     rescan();
+                    applyRequests();
                     if (System.nanoTime() - lastSweep >= CACHED_SESSION_IDLE.toNanos()) {
                         cache.closeExpired();
                         lastSweep = System.nanoTime();
@@ -157,6 +178,15 @@ public final class DeliveryWiring implements AutoCloseable {
             }
         } catch (IOException | RuntimeException e) {
             log.warn("spool rescan failed: {}", e.toString());
+        }
+    }
+
+    /** The queue commands' requests, made through the runner; public for tests, which call it instead of waiting. */
+    public void applyRequests() {
+        try {
+            requests.applyTo(runner);
+        } catch (IOException | RuntimeException e) {
+            log.warn("applying queue requests failed (tried again in {}): {}", RESCAN_INTERVAL, e.toString());
         }
     }
 
@@ -183,7 +213,11 @@ public final class DeliveryWiring implements AutoCloseable {
         return egresses;
     }
 
-    /** Stops making queue passes and closes the idle sessions; deliveries under way finish on their own. */
+    /**
+     * Stops making queue passes and closes the idle sessions; deliveries under way finish on their
+     * own. Gives up the spool lock, so that a server can be started again in the same JVM (tests):
+     * the outcomes of those deliveries can then race it, which process exit rules out for serve.
+     */
     @Override
     public synchronized void close() {
         runner.close();
@@ -192,6 +226,19 @@ public final class DeliveryWiring implements AutoCloseable {
             sweeper = null;
         }
         cache.close();
+        try {
+            lock.close();
+        } catch (IOException e) {
+            log.warn("cannot release the spool lock: {}", e.toString());
+        }
+    }
+
+    private static void closeQuietly(SpoolLock lock, Exception failure) {
+        try {
+            lock.close();
+        } catch (IOException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     /** Each egress with its configured EHLO name, else its PTR name, else {@code fallback}. */

@@ -11,7 +11,11 @@ import picocli.CommandLine.Command;
         footerHeading = "%n",
         footer = {"Each takes --spool DIR (default var/spool, as for the server) and --json. They read the spool"
                 + " directly and never delete or move a file of it except the message they are told to delete.",
-                "Exit codes: 0 done, 1 no such message (or no spool), 74 the spool could not be read or written."})
+                "While mxguard serve runs on the spool it alone writes it: flush, delete, hold and release then leave"
+                + " a request in DIR/requests/, which it applies within 2 s (--wait waits for that; a message being"
+                + " delivered is changed when its delivery round ends). Otherwise they change the spool themselves.",
+                "Exit codes: 0 done (or requested), 1 no such message (or no spool), 74 the spool could not be read"
+                + " or written, 75 --wait gave up."})
 public final class QueueCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -1,6 +1,5 @@
 package org.mxguard.cli;
 
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -8,7 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.mxguard.queue.Envelope;
-import org.mxguard.queue.Spool;
+import org.mxguard.queue.QueueRequest;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,7 +21,8 @@ import picocli.CommandLine.Parameters;
                 "Prints each message made due; with --json, an array of them: " + QueueOutput.SCHEMA + "."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {" 0:flushed (or already due)", " 1:no such message, or no spool at DIR",
-                "74:the spool could not be read or written"})
+                "74:the spool could not be read or written",
+                "75:--wait: the server had not applied the request after 60 s; it stays, to be applied later"})
 public final class QueueFlushCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -36,20 +36,19 @@ public final class QueueFlushCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print a JSON array of the messages made due")
     boolean json;
 
+    @Option(names = "--wait", description = "when a running server is asked to make the change, wait until it has")
+    boolean wait;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try {
-            Optional<Spool> queue = spool.openExisting(err);
-            if (queue.isEmpty()) {
-                return 1;
-            }
+        return spool.change(id, QueueRequest.Action.FLUSH, json, wait, out, err, queue -> {
             List<Envelope> messages;
             if (id == null) {
-                messages = queue.get().list();
+                messages = queue.list();
             } else {
-                Optional<Envelope> message = spool.find(queue.get(), id, err);
+                Optional<Envelope> message = spool.find(queue, id, err);
                 if (message.isEmpty()) {
                     return 1;
                 }
@@ -60,16 +59,14 @@ public final class QueueFlushCommand implements Callable<Integer> {
             for (Envelope envelope : messages) {
                 if (envelope.nextAttempt().isAfter(now)) {
                     Envelope due = envelope.withSchedule(envelope.attempts(), now);
-                    queue.get().update(due);
+                    queue.update(due);
                     flushed.add(due);
                 }
             }
             out.println(json ? QueueOutput.json(flushed) : text(flushed));
             out.flush();
             return 0;
-        } catch (IOException e) {
-            return QueueSpool.failed(err, e);
-        }
+        });
     }
 
     private String text(List<Envelope> flushed) {

@@ -1,11 +1,10 @@
 package org.mxguard.cli;
 
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.mxguard.queue.Envelope;
-import org.mxguard.queue.Spool;
+import org.mxguard.queue.QueueRequest;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,7 +17,8 @@ import picocli.CommandLine.Parameters;
                 "With --json, the message after the change: " + QueueOutput.SCHEMA + "."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {" 0:held (or it already was)", " 1:no such message, or no spool at DIR",
-                "74:the spool could not be read or written"})
+                "74:the spool could not be read or written",
+                "75:--wait: the server had not applied the request after 60 s; it stays, to be applied later"})
 public final class QueueHoldCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -32,13 +32,15 @@ public final class QueueHoldCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the message as one JSON object")
     boolean json;
 
+    @Option(names = "--wait", description = "when a running server is asked to make the change, wait until it has")
+    boolean wait;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try {
-            Optional<Spool> queue = spool.openExisting(err);
-            Optional<Envelope> message = queue.flatMap(q -> spool.find(q, id, err));
+        return spool.change(id, QueueRequest.Action.HOLD, json, wait, out, err, queue -> {
+            Optional<Envelope> message = spool.find(queue, id, err);
             if (message.isEmpty()) {
                 return 1;
             }
@@ -46,13 +48,11 @@ public final class QueueHoldCommand implements Callable<Integer> {
             boolean change = envelope.held() != true;
             if (change) {
                 envelope = envelope.withHeld(true);
-                queue.get().update(envelope);
+                queue.update(envelope);
             }
             out.println(json ? Json.write(QueueOutput.envelope(envelope)) : id + (change ? " held" : " was already held"));
             out.flush();
             return 0;
-        } catch (IOException e) {
-            return QueueSpool.failed(err, e);
-        }
+        });
     }
 }

@@ -19,6 +19,9 @@ import picocli.CommandLine.Option;
         description = {"Deliver the spool: MX routing (or relay domains / smart host from the config), retries on",
                 "the backoff schedule, bounces as DSNs. The SMTP listener comes with the gateway."})
 public final class ServeCommand implements Callable<Integer> {
+    /** sysexits.h EX_IOERR. */
+    static final int EXIT_IO_ERROR = 74;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -47,8 +50,14 @@ public final class ServeCommand implements Callable<Integer> {
             }
             cfg = cfg.withDelivery(cfg.delivery().withPort(deliveryPort));
         }
-        DeliveryWiring wiring = DeliveryWiring.start(cfg, Wiring.resolver(cfg.dns()), Clock.systemUTC(),
-                RandomGenerator.getDefault());
+        DeliveryWiring wiring;
+        try {
+            wiring = DeliveryWiring.start(cfg, Wiring.resolver(cfg.dns()), Clock.systemUTC(), RandomGenerator.getDefault());
+        } catch (IOException e) {
+            // a spool that cannot be read, or another serve delivering it: one line, not a stack trace
+            cmd.getErr().println("mxguard: cannot start: " + e.getMessage());
+            return EXIT_IO_ERROR;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             wiring.close();

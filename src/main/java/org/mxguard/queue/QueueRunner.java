@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -96,6 +97,77 @@ public final class QueueRunner implements AutoCloseable {
             }
             return started;
         }
+    }
+
+    /** What became of an administrator's request. */
+    public enum Applied {
+        DONE,
+        /** Not yet: the message is being delivered, and the end of its round will save its envelope. Ask again later. */
+        IN_FLIGHT,
+        NOT_QUEUED
+    }
+
+    /**
+     * Applies an administrator's change to the runner's own view of the spool, so that no later save
+     * of the runner undoes it. A message in flight is left alone ({@link Applied#IN_FLIGHT}; ask
+     * again after its round): the round holds its own copy of the envelope and saves it at the end.
+     * A flush of a message in flight is done already: it asks for the attempt under way. No round
+     * starts meanwhile.
+     */
+    public Applied apply(QueueRequest request) throws IOException {
+        synchronized (passLock) {
+            Instant now = clock.instant();
+            if (request.message().isPresent()) {
+                return change(request.message().get(), request.action(), now);
+            }
+            for (Envelope envelope : spool.list()) {
+                change(envelope.id(), request.action(), now);
+            }
+            return Applied.DONE;
+        }
+    }
+
+    public Applied hold(QueueId id) throws IOException {
+        return apply(new QueueRequest(QueueRequest.Action.HOLD, id));
+    }
+
+    public Applied release(QueueId id) throws IOException {
+        return apply(new QueueRequest(QueueRequest.Action.RELEASE, id));
+    }
+
+    public Applied flush(QueueId id) throws IOException {
+        return apply(new QueueRequest(QueueRequest.Action.FLUSH, id));
+    }
+
+    public Applied flushAll() throws IOException {
+        return apply(QueueRequest.flushAll());
+    }
+
+    /** Deletes a message, its pending recipients neither delivered nor bounced. */
+    public Applied delete(QueueId id) throws IOException {
+        return apply(new QueueRequest(QueueRequest.Action.DELETE, id));
+    }
+
+    /** Called holding the pass lock: no round of {@code id} can start; one under way can only end. */
+    private Applied change(QueueId id, QueueRequest.Action action, Instant now) throws IOException {
+        if (rounds.containsKey(id)) {
+            return action == QueueRequest.Action.FLUSH ? Applied.DONE : Applied.IN_FLIGHT;
+        }
+        Optional<Envelope> envelope = spool.read(id);
+        if (envelope.isEmpty()) {
+            return Applied.NOT_QUEUED;
+        }
+        Optional<Envelope> changed = action.applyTo(envelope.get(), now);
+        if (changed.isEmpty()) {
+            spool.delete(id);
+            notBefore.remove(id);
+        } else if (!changed.get().equals(envelope.get())) {
+            spool.update(changed.get());
+        }
+        if (changed.isPresent() && isDue(changed.get(), now)) {
+            wakeUp();
+        }
+        return Applied.DONE;
     }
 
     /** Messages being delivered right now. */

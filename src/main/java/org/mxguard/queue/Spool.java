@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
  *   ID.eml.tmp   being written; deleted on recovery
  *   ID.env.tmp   being written; deleted on recovery
  *   corrupt/     envelopes that could not be read, with their bodies, kept for a person
+ *   requests/    the writer's lock and the queue commands' requests to the server (SpoolLock, SpoolRequests)
  * </pre>
  *
  * <p>{@link #accept} writes in this order, so that a crash at any point leaves either no envelope
@@ -40,7 +41,9 @@ import org.slf4j.LoggerFactory;
  * </ol>
  *
  * <p>{@link #accept} may be called from many threads at once. One message's {@link #update} and
- * {@link #remove} come from one thread at a time: the queue runner owns delivery state.
+ * {@link #remove} come from one thread at a time: the queue runner owns delivery state. One process
+ * at a time changes envelopes, the holder of the {@link SpoolLock}: another one's index would not
+ * see the change, and its next update would undo it.
  */
 public final class Spool {
     /** Free space kept for the queue's own envelope rewrites; new mail is refused below it. */
@@ -199,7 +202,16 @@ public final class Spool {
         if (!finished.finished()) {
             throw new IllegalArgumentException(finished.id() + " still has pending recipients");
         }
-        QueueId id = requireQueued(finished.id());
+        delete(finished.id());
+    }
+
+    /**
+     * Deletes a message whatever its recipients' states ({@code mxguard queue delete}): they are
+     * neither delivered nor bounced. Only the writer of envelopes may (see {@link SpoolLock}).
+     */
+    public synchronized void delete(QueueId message) throws IOException {
+        requireRecovered();
+        QueueId id = requireQueued(message);
         // the envelope first: a body left without one is discarded by recovery
         files.deleteIfExists(path(id, ENVELOPE));
         index.remove(id);

@@ -7,16 +7,25 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mxguard.queue.Backoff;
+import org.mxguard.queue.DestinationLimiter;
 import org.mxguard.queue.Envelope;
+import org.mxguard.queue.NioSpoolFiles;
 import org.mxguard.queue.QueueId;
+import org.mxguard.queue.QueueRunner;
 import org.mxguard.queue.Spool;
+import org.mxguard.queue.SpoolLock;
+import org.mxguard.queue.SpoolRequests;
 
 class QueueCommandTest {
     private static final Instant LATER = QueueCli.T0.plus(Duration.ofHours(1));
@@ -223,5 +232,41 @@ class QueueCommandTest {
         assertThat(temporary).exists();
         assertThat(unreadable).exists();
         assertThat(itsBody).exists();
+    }
+
+    @Test
+    void editingTheSpoolItselfLeavesNoRequest() throws IOException {
+        assertThat(queue("hold", deferred.id().toString()).out()).endsWith(" held\n");
+
+        try (Stream<Path> left = Files.list(directory.resolve(SpoolRequests.DIRECTORY))) {
+            assertThat(left.map(p -> p.getFileName().toString())).containsExactly(".lock");
+        }
+    }
+
+    @Test
+    void withAServerRunningTheChangesAreRequestedAndTheServerMakesThem() throws IOException {
+        String id = deferred.id().toString();
+        try (SpoolLock server = SpoolLock.forServer(directory).orElseThrow()) {
+            Spool itsSpool = QueueCli.spool(directory, NOW);
+            QueueRunner runner = new QueueRunner(itsSpool, new Backoff(Duration.ofMinutes(5), Duration.ofHours(1),
+                    Duration.ofDays(5), 0, () -> 0L), new DestinationLimiter(), Clock.fixed(NOW, ZoneOffset.UTC),
+                    (envelope, body) -> new CompletableFuture<>(), bounce -> { }, QueueRunner.Settings.DEFAULT, Runnable::run);
+
+            QueueCli.Run hold = queue("hold", id);
+            QueueCli.Run flush = queue("flush");
+            QueueCli.Run delete = queue("delete", held.id().toString(), "--json");
+
+            assertThat(hold.out()).isEqualTo("hold of " + id + " requested; the running server applies it within 2 s"
+                    + " (--wait waits for that)\n");
+            assertThat(flush.out()).startsWith("flush of every message requested;");
+            assertThat(delete.json().get("requested").asText()).isEqualTo("delete");
+            assertThat(onDisk(deferred)).as("not changed behind the server's back").isEqualTo(deferred);
+            assertThat(queue("hold", "0123456789abcdefg").exit()).as("still checked first").isEqualTo(1);
+
+            assertThat(new SpoolRequests(directory, new NioSpoolFiles(), Clock.systemUTC()).applyTo(runner)).isEqualTo(3);
+
+            assertThat(itsSpool.list()).containsExactly(deferred.withHeld(true).withSchedule(2, NOW));
+        }
+        assertThat(QueueCli.spool(directory, NOW).list()).containsExactly(deferred.withHeld(true).withSchedule(2, NOW));
     }
 }
