@@ -1,16 +1,15 @@
 package org.mxguard.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import org.mxguard.queue.Envelope;
 import org.mxguard.queue.QueueRequest;
-import picocli.CommandLine;
+import org.mxguard.queue.Spool;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -23,50 +22,49 @@ import picocli.CommandLine.Parameters;
         exitCodeList = {" 0:flushed (or already due)", " 1:no such message, or no spool at DIR",
                 "74:the spool could not be read or written",
                 "75:--wait: the server had not applied the request after 60 s; it stays, to be applied later"})
-public final class QueueFlushCommand implements Callable<Integer> {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Mixin
-    QueueSpool spool;
-
+public final class QueueFlushCommand extends QueueChangeCommand {
     @Parameters(index = "0", arity = "0..1", paramLabel = "ID", description = "the queue id; without it, every message")
     String id;
 
     @Option(names = "--json", description = "print a JSON array of the messages made due")
     boolean json;
 
-    @Option(names = "--wait", description = "when a running server is asked to make the change, wait until it has")
-    boolean wait;
+    public QueueFlushCommand() {
+        super(QueueRequest.Action.FLUSH);
+    }
 
     @Override
-    public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        return spool.change(id, QueueRequest.Action.FLUSH, json, wait, out, err, queue -> {
-            List<Envelope> messages;
-            if (id == null) {
-                messages = queue.list();
-            } else {
-                Optional<Envelope> message = spool.find(queue, id, err);
-                if (message.isEmpty()) {
-                    return 1;
-                }
-                messages = List.of(message.get());
+    String id() {
+        return id;
+    }
+
+    @Override
+    boolean json() {
+        return json;
+    }
+
+    @Override
+    int edit(Spool queue, PrintWriter out, PrintWriter err) throws IOException {
+        List<Envelope> messages;
+        if (id == null) {
+            messages = queue.list();
+        } else {
+            Optional<Envelope> message = spool.find(queue, id, err);
+            if (message.isEmpty()) {
+                return 1;
             }
-            Instant now = spool.clock.instant();
-            List<Envelope> flushed = new ArrayList<>();
-            for (Envelope envelope : messages) {
-                if (envelope.nextAttempt().isAfter(now)) {
-                    Envelope due = envelope.withSchedule(envelope.attempts(), now);
-                    queue.update(due);
-                    flushed.add(due);
-                }
+            messages = List.of(message.get());
+        }
+        Instant now = spool.clock.instant();
+        List<Envelope> flushed = new ArrayList<>();
+        for (Envelope envelope : messages) {
+            if (envelope.nextAttempt().isAfter(now)) {
+                Envelope due = envelope.withSchedule(envelope.attempts(), now);
+                queue.update(due);
+                flushed.add(due);
             }
-            out.println(json ? QueueOutput.json(flushed) : text(flushed));
-            out.flush();
-            return 0;
-        });
+        }
+        return QueueOutput.printed(out, json ? QueueOutput.json(flushed) : text(flushed));
     }
 
     private String text(List<Envelope> flushed) {

@@ -1,12 +1,9 @@
 package org.mxguard.cli;
 
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.mxguard.queue.Envelope;
-import org.mxguard.queue.Spool;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,17 +30,9 @@ public final class QueueListCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try {
-            Optional<Spool> queue = spool.openExisting(err);
-            if (queue.isEmpty()) {
-                return 1;
-            }
-            List<Envelope> messages = queue.get().list();
-            out.println(json ? QueueOutput.json(messages) : QueueOutput.list(messages));
-            out.flush();
-            return 0;
-        } catch (IOException e) {
-            return QueueSpool.failed(err, e);
-        }
+        return spool.read(err, queue -> {
+            List<Envelope> messages = queue.list();
+            return QueueOutput.printed(out, json ? QueueOutput.json(messages) : QueueOutput.list(messages));
+        });
     }
 }

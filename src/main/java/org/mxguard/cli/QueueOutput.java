@@ -1,5 +1,6 @@
 package org.mxguard.cli;
 
+import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -26,6 +27,13 @@ final class QueueOutput {
             + " \"attempts\", \"next-attempt\", \"held\"}, times in ISO-8601 UTC";
 
     private QueueOutput() {
+    }
+
+    /** Prints {@code text} as a command's result and returns its exit code, 0. */
+    static int printed(PrintWriter out, String text) {
+        out.println(text);
+        out.flush();
+        return 0;
     }
 
     static Map<String, Object> envelope(Envelope e) {

@@ -1,6 +1,5 @@
 package org.mxguard.cli;
 
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -9,7 +8,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.mxguard.queue.Envelope;
-import org.mxguard.queue.Spool;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -41,13 +39,13 @@ public final class QueueShowCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try {
-            Optional<Spool> queue = spool.openExisting(err);
-            Optional<Envelope> message = queue.flatMap(q -> spool.find(q, id, err));
+        return spool.read(err, queue -> {
+            Optional<Envelope> message = spool.find(queue, id, err);
             if (message.isEmpty()) {
                 return 1;
             }
-            Path body = queue.get().body(message.get().id());
+            Envelope envelope = message.get();
+            Path body = queue.body(envelope.id());
             long size;
             List<QueueMessage.Field> headers;
             try {
@@ -57,12 +55,7 @@ public final class QueueShowCommand implements Callable<Integer> {
                 err.println("mxguard: message " + id + " has just left the queue");
                 return 1;
             }
-            Envelope envelope = message.get();
-            out.println(json ? QueueOutput.showJson(envelope, size, headers) : QueueOutput.show(envelope, size, headers));
-            out.flush();
-            return 0;
-        } catch (IOException e) {
-            return QueueSpool.failed(err, e);
-        }
+            return QueueOutput.printed(out, json ? QueueOutput.showJson(envelope, size, headers) : QueueOutput.show(envelope, size, headers));
+        });
     }
 }

@@ -97,10 +97,20 @@ final class QueueSpool {
         return envelope;
     }
 
-    /** What a command does to the spool when it may write it itself. */
+    /** What a command does with the opened spool; returns the command's exit code. */
     @FunctionalInterface
-    interface Edit {
+    interface Task {
         int apply(Spool spool) throws IOException;
+    }
+
+    /** Runs {@code read} on the existing spool, for a command that only reads it (list, show). */
+    int read(PrintWriter err, Task read) {
+        try {
+            Optional<Spool> spool = openExisting(err);
+            return spool.isEmpty() ? 1 : read.apply(spool.get());
+        } catch (IOException e) {
+            return failed(err, e);
+        }
     }
 
     /**
@@ -112,7 +122,7 @@ final class QueueSpool {
      * @param wait after a request, wait until the server has applied it
      */
     int change(String id, QueueRequest.Action action, boolean json, boolean wait, PrintWriter out, PrintWriter err,
-               Edit edit) {
+               Task edit) {
         try {
             if (!Files.isDirectory(directory)) {
                 err.println("mxguard: no spool at " + directory + " (give its directory with --spool)");
