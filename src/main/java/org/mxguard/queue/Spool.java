@@ -39,6 +39,8 @@ import org.slf4j.LoggerFactory;
  *   <li>rename the envelope into place (the commit), fsync the directory: durable before the
  *       caller answers 250</li>
  * </ol>
+ * Each "fsync the directory" waits for an fsync that started after the rename; concurrent accepts
+ * share one ({@link DirectorySync}).
  *
  * <p>{@link #accept} may be called from many threads at once. One message's {@link #update} and
  * {@link #remove} come from one thread at a time: the queue runner owns delivery state. One process
@@ -58,6 +60,8 @@ public final class Spool {
 
     private final Path directory;
     private final SpoolFiles files;
+    /** Every fsync of {@link #directory}: concurrent accepts share them. */
+    private final DirectorySync directorySync;
     private final QueueIds ids;
     private final Clock clock;
     private final long reserveBytes;
@@ -71,6 +75,7 @@ public final class Spool {
         }
         this.directory = directory;
         this.files = files;
+        this.directorySync = new DirectorySync(files, directory);
         this.ids = ids;
         this.clock = clock;
         this.reserveBytes = reserveBytes;
@@ -124,7 +129,7 @@ public final class Spool {
             }
         }
         if (!discarded.isEmpty() || !quarantined.isEmpty()) {
-            files.syncDirectory(directory);
+            directorySync.sync();
         }
         recovered = true;
         log.info("spool {}: recovered {} messages, discarded {} unacknowledged files, quarantined {}",
@@ -151,9 +156,9 @@ public final class Spool {
             files.writeDurably(temporary(id, BODY), body);
             files.writeDurably(temporary(id, ENVELOPE), new ByteArrayInputStream(EnvelopeCodec.encode(envelope)));
             files.moveAtomically(temporary(id, BODY), path(id, BODY));
-            files.syncDirectory(directory);
+            directorySync.sync();
             files.moveAtomically(temporary(id, ENVELOPE), path(id, ENVELOPE));
-            files.syncDirectory(directory);
+            directorySync.sync();
         } catch (NotQueuedException e) {
             discard(id, e);
             throw e;
@@ -193,7 +198,7 @@ public final class Spool {
             throw e;
         }
         index.put(id, envelope); // the file holds the new state from here on, synced or not
-        files.syncDirectory(directory);
+        directorySync.sync();
     }
 
     /** Deletes a message every recipient of which is delivered or bounced. */
@@ -216,7 +221,7 @@ public final class Spool {
         files.deleteIfExists(path(id, ENVELOPE));
         index.remove(id);
         files.deleteIfExists(path(id, BODY));
-        files.syncDirectory(directory);
+        directorySync.sync();
     }
 
     /**
@@ -314,7 +319,7 @@ public final class Spool {
             }
         }
         try {
-            files.syncDirectory(directory);
+            directorySync.sync();
         } catch (IOException e) {
             cause.addSuppressed(e);
         }
