@@ -1,7 +1,6 @@
 package org.mxguard.cli;
 
 import java.net.InetAddress;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.mxguard.check.CheckSuite;
 import org.mxguard.check.GenericNameClassifier;
@@ -21,6 +20,9 @@ public final class CheckCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin
+    ConfigOptions options;
+
     @Option(names = "--ip", required = true, paramLabel = "IP", description = "the connecting client's address (IPv4 or IPv6)")
     String ip;
 
@@ -36,12 +38,6 @@ public final class CheckCommand implements Callable<Integer> {
     @Option(names = "--reply-to", paramLabel = "ADDR", description = "the address in the Reply-To: header")
     String replyTo;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "TOML configuration file")
-    Path config;
-
-    @Option(names = "--dns", paramLabel = "HOST:PORT", description = "resolver to ask instead of the system's")
-    String dns;
-
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
 
@@ -50,7 +46,7 @@ public final class CheckCommand implements Callable<Integer> {
         CommandLine cmd = spec.commandLine();
         InetAddress client = InetAddresses.parse(ip)
                 .orElseThrow(() -> new CommandLine.ParameterException(cmd, "--ip " + ip + ": not an IP address"));
-        MxguardConfig cfg = Wiring.config(config, dns, cmd);
+        MxguardConfig cfg = options.load(cmd);
         Evaluator evaluator = new Evaluator(
                 CheckSuite.standard(cfg.identity(), GenericNameClassifier.standard()),
                 new Policy(cfg.actions(), cfg.allowlist()),

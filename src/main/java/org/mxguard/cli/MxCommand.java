@@ -1,6 +1,5 @@
 package org.mxguard.cli;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.mxguard.config.MxguardConfig;
 import org.mxguard.dns.DnsNames;
@@ -21,14 +20,11 @@ public final class MxCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin
+    ConfigOptions options;
+
     @Parameters(index = "0", paramLabel = "DOMAIN")
     String domain;
-
-    @Option(names = "--dns", paramLabel = "HOST:PORT", description = "resolver to ask instead of the system's")
-    String dns;
-
-    @Option(names = "--config", paramLabel = "FILE", description = "TOML configuration file")
-    Path config;
 
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
@@ -36,7 +32,7 @@ public final class MxCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         CommandLine cmd = spec.commandLine();
-        MxguardConfig cfg = Wiring.config(config, dns, cmd);
+        MxguardConfig cfg = options.load(cmd);
         MailRoute route = MailRouteLookup.find(DnsNames.normalize(domain), Wiring.resolver(cfg.dns())).join();
         cmd.getOut().println(json ? MxOutput.json(route) : MxOutput.text(route));
         cmd.getOut().flush();

@@ -25,14 +25,11 @@ public final class ServeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "TOML configuration file")
-    Path config;
+    @CommandLine.Mixin
+    ConfigOptions options;
 
     @Option(names = "--spool", paramLabel = "DIR", description = "spool directory (default: [queue] spool, else var/spool)")
     Path spoolDir;
-
-    @Option(names = "--dns", paramLabel = "HOST:PORT", description = "resolver to ask instead of the system's")
-    String dns;
 
     @Option(names = "--delivery-port", paramLabel = "PORT", description = "TCP port of the next hops (default 25; for tests)")
     Integer deliveryPort;
@@ -40,7 +37,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         CommandLine cmd = spec.commandLine();
-        MxguardConfig cfg = Wiring.config(config, dns, cmd);
+        MxguardConfig cfg = options.load(cmd);
         if (spoolDir != null) {
             cfg = cfg.withQueue(cfg.queue().withSpool(spoolDir));
         }

@@ -198,14 +198,7 @@ public final class SmtpClient {
     }
 
     private void quitQuietly(SmtpWire wire) {
-        try {
-            wire.stage(timeouts.quit());
-            wire.command("QUIT");
-            wire.flush();
-            wire.readReply();
-        } catch (IOException ignored) {
-            // it is over either way
-        }
+        wire.quitQuietly(timeouts.quit());
     }
 
     private static void closeQuietly(Socket socket) {

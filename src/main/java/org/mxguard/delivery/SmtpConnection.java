@@ -206,14 +206,7 @@ public final class SmtpConnection implements AutoCloseable {
         }
         closed = true;
         if (broken == null && !wire.isClosed()) {
-            try {
-                wire.stage(timeouts.quit());
-                wire.command("QUIT");
-                wire.flush();
-                wire.readReply();
-            } catch (IOException ignored) {
-                // leaving anyway
-            }
+            wire.quitQuietly(timeouts.quit());
         }
         wire.close();
     }

@@ -74,6 +74,18 @@ final class SmtpWire implements Closeable {
     }
 
     /** Reads one whole reply, single- or multi-line. */
+    /** QUIT and its reply, ignoring any trouble: the session is over either way. */
+    void quitQuietly(Duration timeout) {
+        try {
+            stage(timeout);
+            command("QUIT");
+            flush();
+            readReply();
+        } catch (IOException ignored) {
+            // leaving anyway
+        }
+    }
+
     SmtpReply readReply() throws IOException {
         List<String> lines = new ArrayList<>();
         while (true) {
