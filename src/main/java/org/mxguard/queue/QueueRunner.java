@@ -264,9 +264,6 @@ public final class QueueRunner implements AutoCloseable {
             attempt(part, body).whenCompleteAsync((outcome, failure) -> {
                 limiter.release(domain);
                 completed(round, part, outcome, failure);
-                // a freed slot can take the next message for this destination now, not at the next
-                // scan: without this, a queue deeper than the limit drains at one round per scan
-                wakeUp();
             }, outcomes);
             started++;
         }
