@@ -6,7 +6,9 @@ import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
 import java.util.random.RandomGenerator;
+import ch.qos.logback.classic.Level;
 import org.mxguard.config.MxguardConfig;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -47,6 +49,7 @@ public final class ServeCommand implements Callable<Integer> {
             }
             cfg = cfg.withDelivery(cfg.delivery().withPort(deliveryPort));
         }
+        logEveryDelivery();
         DeliveryWiring wiring;
         try {
             wiring = DeliveryWiring.start(cfg, Wiring.resolver(cfg.dns()), Clock.systemUTC(), RandomGenerator.getDefault());
@@ -65,5 +68,15 @@ public final class ServeCommand implements Callable<Integer> {
         cmd.getErr().flush();
         stopped.await();
         return 0;
+    }
+
+    /**
+     * A server logs each delivery, deferral and bounce, as Postfix does to its mail log; the one-shot
+     * commands keep to warnings, so that their stderr stays quiet.
+     */
+    private static void logEveryDelivery() {
+        if (LoggerFactory.getLogger("org.mxguard") instanceof ch.qos.logback.classic.Logger logger && logger.getLevel() == null) {
+            logger.setLevel(Level.INFO);
+        }
     }
 }

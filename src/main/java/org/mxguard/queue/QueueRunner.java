@@ -6,10 +6,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -90,9 +92,13 @@ public final class QueueRunner implements AutoCloseable {
     public int runOnce(Instant now) {
         synchronized (passLock) {
             int started = 0;
+            // Destinations found full in this pass. A slot that frees while the pass is further down
+            // the queue must not go to a younger message: it waits for the next pass (which the
+            // freed slot asks for), so each destination is served oldest first.
+            Set<String> full = new HashSet<>();
             for (Envelope listed : spool.list()) {
-                if (isDue(listed, now) && !rounds.containsKey(listed.id())) {
-                    started += startRound(listed.id(), now);
+                if (isDue(listed, now) && !rounds.containsKey(listed.id()) && !waitsOnly(listed, full)) {
+                    started += startRound(listed.id(), now, full);
                 }
             }
             return started;
@@ -230,12 +236,18 @@ public final class QueueRunner implements AutoCloseable {
         }
     }
 
+    /** Every destination the message still has is full in this pass (a finished message has none, and is due for removal). */
+    private static boolean waitsOnly(Envelope envelope, Set<String> full) {
+        Set<String> destinations = envelope.pendingByDomain().keySet();
+        return !destinations.isEmpty() && full.containsAll(destinations);
+    }
+
     private boolean isDue(Envelope envelope, Instant now) {
         Instant blocked = notBefore.get(envelope.id());
         return !envelope.held() && !envelope.nextAttempt().isAfter(now) && (blocked == null || !now.isBefore(blocked));
     }
 
-    private int startRound(QueueId id, Instant now) {
+    private int startRound(QueueId id, Instant now, Set<String> full) {
         Round round = new Round();
         if (rounds.putIfAbsent(id, round) != null) {
             return 0;
@@ -253,7 +265,8 @@ public final class QueueRunner implements AutoCloseable {
         int started = 0;
         for (Map.Entry<String, List<Recipient>> destination : envelope.pendingByDomain().entrySet()) {
             String domain = destination.getKey();
-            if (!limiter.tryAcquire(domain)) {
+            if (full.contains(domain) || !limiter.tryAcquire(domain)) {
+                full.add(domain);
                 continue; // busy: these recipients wait for a later pass, the other destinations go on
             }
             synchronized (round) {
@@ -262,8 +275,16 @@ public final class QueueRunner implements AutoCloseable {
             }
             Envelope part = envelope.withRecipients(destination.getValue());
             attempt(part, body).whenCompleteAsync((outcome, failure) -> {
-                limiter.release(domain);
-                completed(round, part, outcome, failure);
+                try {
+                    completed(round, part, outcome, failure);
+                } finally {
+                    // only once the outcome is saved: a slot covers the time a delivery can still be
+                    // repeated by a crash, so no more than the limit can ever arrive twice
+                    limiter.release(domain);
+                }
+                // the freed slot takes the next message for this destination now, not at the next
+                // scan: without this, a queue deeper than the limit drains at one round per scan
+                wakeUp();
             }, outcomes);
             started++;
         }
