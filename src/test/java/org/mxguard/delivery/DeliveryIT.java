@@ -13,7 +13,13 @@ import static org.mxguard.testbed.TestZones.NO_MX_DOMAIN;
 import static org.mxguard.testbed.TestZones.NO_MX_DOMAIN_IP;
 import static org.mxguard.testbed.TestZones.NULL_MX_DOMAIN;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +27,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,12 +45,14 @@ import org.mxguard.dns.InetAddresses;
 import org.mxguard.queue.Envelope;
 import org.mxguard.queue.Recipient;
 import org.mxguard.testbed.DnsTestBed;
+import org.slf4j.LoggerFactory;
 
 /**
  * The outbound path end to end: messages accepted into a real spool, routed through real DNS
  * (NSD + Unbound serving {@link org.mxguard.testbed.TestZones}, whose MX hosts are 127.0.x.y
  * addresses) and delivered over SMTP to Postfix's smtp-sink listening on those addresses, all on
- * one port, given as the delivery port the way {@code --delivery-port} does.
+ * one port, given as the delivery port the way {@code --delivery-port} does. Where a test needs
+ * STARTTLS or to see each connection, aiosmtpd ({@link SmtpTestPeer#pythonAt}) listens there instead.
  */
 @ExtendWith(DnsTestBed.class)
 @Timeout(30)
@@ -50,11 +61,19 @@ class DeliveryIT {
     private static final String GATEWAY = "gateway.mxguard.test";
     private static final String[] ADDRESSES = {GOOD_IP, NO_MX_DOMAIN_IP, EQUAL_PREF_IP_A, EQUAL_PREF_IP_B, EQUAL_PREF_IP_C};
 
+    /**
+     * Longer than {@code DeliveryWiring.CACHED_SESSION_IDLE} (2 s, package-private there): a
+     * session idle since before such a step is expired, and the cache closes it (QUIT) the next
+     * time a delivery asks it for one, before that delivery connects anew.
+     */
+    private static final Duration PAST_SESSION_IDLE = Duration.ofSeconds(3);
+
     @TempDir
     Path spoolDirectory;
 
     private final SmtpClientReuseTest.MutableClock clock = new SmtpClientReuseTest.MutableClock();
     private final List<DeliveryTestSink> sinks = new ArrayList<>();
+    private final List<SmtpTestPeer> peers = new ArrayList<>();
     private int port;
     private DeliveryWiring delivery;
 
@@ -69,12 +88,20 @@ class DeliveryIT {
             delivery.close();
         }
         sinks.forEach(DeliveryTestSink::close);
+        peers.forEach(SmtpTestPeer::close);
     }
 
     private DeliveryTestSink sink(String ip, String... options) {
         DeliveryTestSink sink = DeliveryTestSink.start(ip, port, options);
         sinks.add(sink);
         return sink;
+    }
+
+    /** aiosmtpd_peer.py on {@code ip} at the delivery port, stopped after the test; it reports each connection. */
+    private SmtpTestPeer peer(String ip, String... options) {
+        SmtpTestPeer peer = SmtpTestPeer.pythonAt(new InetSocketAddress(InetAddresses.require(ip), port), options);
+        peers.add(peer);
+        return peer;
     }
 
     private void stopSink(DeliveryTestSink sink) {
@@ -306,6 +333,136 @@ class DeliveryIT {
         assertThat(delivery.recovery().messages()).extracting(Envelope::id).containsExactly(queuedBefore.id());
         await(() -> queued().isEmpty(), "the running queue to deliver it");
         assertThat(dumpsOf(implicit, 1).getFirst()).contains("X-Rcpt-Args: <bob@" + NO_MX_DOMAIN + ">");
+    }
+
+    /**
+     * RFC 5321 §5.1: hosts of equal preference are tried in random order, so that mail spreads over
+     * them. 60 messages, each queued alone and delivered in a pass of its own, with the clock moved
+     * past the cached session's idle time in between, so each is routed and connected afresh (the
+     * peers' connection numbers show it). Each of the two preference-10 hosts must get between 25%
+     * and 75%: for a fair coin that fails with probability 4e-5 (binomial, n = 60), while a route
+     * pinned to one host, or one favouring a host 4 to 1, is caught. The backup (preference 20)
+     * must not even be connected to while both are up.
+     */
+    @Test
+    void spreadsMailAtRandomOverTheEqualPreferenceHostsAndLeavesTheBackupAlone(DnsTestBed bed) throws Exception {
+        SmtpTestPeer a = peer(EQUAL_PREF_IP_A);
+        SmtpTestPeer b = peer(EQUAL_PREF_IP_B);
+        SmtpTestPeer backup = peer(EQUAL_PREF_IP_C);
+        open(bed, "");
+        int messages = 60;
+
+        for (int i = 0; i < messages; i++) {
+            accept("alice@sender.test", "user" + i + "@" + EQUAL_PREF_DOMAIN);
+            assertThat(pass()).as("message %d: deliveries started", i).isEqualTo(1);
+            assertThat(queued()).as("message %d delivered and removed", i).isEmpty();
+            clock.advance(PAST_SESSION_IDLE);
+        }
+
+        await(() -> a.events("message").size() + b.events("message").size() == messages,
+                messages + " messages at the preference-10 hosts");
+        assertThat(backup.events("connect")).as("connections to the preference-20 host").isEmpty();
+        assertThat(a.events("message").size()).as("a.equalpref.test's share of %d", messages)
+                .isBetween(messages / 4, messages * 3 / 4);
+        assertThat(b.events("message").size()).as("b.equalpref.test's share of %d", messages)
+                .isBetween(messages / 4, messages * 3 / 4);
+        for (SmtpTestPeer host : List.of(a, b)) {
+            List<JsonNode> received = host.events("message");
+            assertThat(received).extracting(m -> m.path("connection").asInt()).as("one session per message")
+                    .doesNotHaveDuplicates();
+            assertThat(host.events("connect")).hasSameSizeAs(received);
+            assertThat(received).allSatisfy(m -> assertThat(m.path("helo").asText()).isEqualTo(GATEWAY));
+        }
+        assertThat(Stream.of(a, b).flatMap(h -> h.events("message").stream())
+                .flatMap(m -> SmtpTestPeer.texts(m.path("recipients")).stream()))
+                .as("every message exactly once")
+                .containsExactlyInAnyOrderElementsOf(Stream.iterate(0, i -> i < messages, i -> i + 1)
+                        .map(i -> "user" + i + "@" + EQUAL_PREF_DOMAIN).toList());
+    }
+
+    /**
+     * Opportunistic STARTTLS through the wiring: the domain's host offers STARTTLS with a
+     * self-signed certificate nobody could verify; the message still goes, encrypted, on the first
+     * connection (no plaintext retry), and the delivery is logged as sent with the host's reply.
+     */
+    @Test
+    void startsTlsWithAHostWhoseCertificateIsSelfSignedAndDeliversOverIt(DnsTestBed bed, @TempDir Path certificates)
+            throws Exception {
+        Path cert = certificates.resolve("cert.pem");
+        Path key = certificates.resolve("key.pem");
+        selfSignedCertificate(cert, key);
+        // nomx.test has no MX: its own address, 127.0.2.2, at the delivery port
+        SmtpTestPeer host = peer(NO_MX_DOMAIN_IP, "--tls-cert", cert.toString(), "--tls-key", key.toString());
+        open(bed, "");
+        List<ILoggingEvent> log = new CopyOnWriteArrayList<>();
+
+        Envelope envelope = accept("alice@sender.test", "bob@" + NO_MX_DOMAIN);
+        assertThat(spoolFilesOf(envelope)).as("queued: body and envelope").hasSize(2);
+        Runnable stopCapture = capture(SmtpDeliverer.class, log);
+        try {
+            assertThat(pass()).isEqualTo(1);
+        } finally {
+            stopCapture.run();
+        }
+
+        assertThat(queued()).as("delivered and removed").isEmpty();
+        assertThat(delivery.spool().read(envelope.id())).isEmpty();
+        assertThat(delivery.spool().body(envelope.id())).doesNotExist();
+        assertThat(spoolFilesOf(envelope)).as("what is left of it in the spool").isEmpty();
+        assertThat(log).extracting(ILoggingEvent::getFormattedMessage).containsExactly(envelope.id() + ": to=<bob@"
+                + NO_MX_DOMAIN + ">, status=sent (" + NO_MX_DOMAIN + "[" + NO_MX_DOMAIN_IP + "] said: 250 2.0.0 queued)");
+
+        JsonNode message = host.awaitEvents("message", 1).getFirst();
+        assertThat(message.path("tls").asBoolean()).as("the transaction was encrypted: " + message).isTrue();
+        assertThat(message.path("helo").asText()).isEqualTo(GATEWAY);
+        assertThat(message.path("sender").asText()).isEqualTo("alice@sender.test");
+        assertThat(SmtpTestPeer.texts(message.path("recipients"))).containsExactly("bob@" + NO_MX_DOMAIN);
+        assertThat(new String(SmtpTestPeer.data(message), StandardCharsets.US_ASCII))
+                .contains("Subject: test bob@" + NO_MX_DOMAIN + "\r\n", "\r\n\r\nHello.\r\n");
+        assertThat(host.events("connect")).as("one connection: the handshake worked, no plaintext retry").hasSize(1);
+    }
+
+    /** The files in the spool directory named after {@code envelope}'s queue id. */
+    private List<Path> spoolFilesOf(Envelope envelope) throws IOException {
+        try (Stream<Path> files = Files.list(spoolDirectory)) {
+            return files.filter(f -> f.getFileName().toString().startsWith(envelope.id().toString())).toList();
+        }
+    }
+
+    /** A throwaway self-signed certificate, made with openssl as {@link SmtpClientSessionTest} makes its own. */
+    private static void selfSignedCertificate(Path cert, Path key) throws IOException, InterruptedException {
+        Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key.toString(), "-out", cert.toString(),
+                "-days", "2", "-subj", "/CN=peer.test").redirectErrorStream(true).start();
+        String output = new String(openssl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(openssl.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(openssl.exitValue()).as(output).isZero();
+    }
+
+    /**
+     * Collects what {@code type}'s logger says at INFO and above (the configuration shows WARN and
+     * above) until the returned stop is run; meanwhile it goes there only, not to the console.
+     */
+    private static Runnable capture(Class<?> type, List<ILoggingEvent> into) {
+        Logger logger = (Logger) LoggerFactory.getLogger(type);
+        Level level = logger.getLevel();
+        boolean additive = logger.isAdditive();
+        AppenderBase<ILoggingEvent> appender = new AppenderBase<>() {
+            @Override
+            protected void append(ILoggingEvent event) {
+                into.add(event);
+            }
+        };
+        appender.start();
+        logger.addAppender(appender);
+        logger.setAdditive(false);
+        logger.setLevel(Level.INFO);
+        return () -> {
+            logger.setLevel(level);
+            logger.setAdditive(additive);
+            logger.detachAppender(appender);
+            appender.stop();
+        };
     }
 
     private static void await(Supplier<Boolean> condition, String what) {

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -82,16 +83,28 @@ final class SmtpTestPeer implements AutoCloseable {
 
     /** aiosmtpd_peer.py with these options (see the script for what it answers to whom). */
     static SmtpTestPeer python(String... options) {
+        return start(SmtpTestPeer::freeAddress, pythonCommand(options), null, null);
+    }
+
+    /**
+     * aiosmtpd_peer.py listening on {@code address}, e.g. where a test domain's MX host points at
+     * the delivery port, rather than on an address of its own choosing.
+     */
+    static SmtpTestPeer pythonAt(InetSocketAddress address, String... options) {
+        return start(() -> address, pythonCommand(options), null, null);
+    }
+
+    private static CommandLine pythonCommand(String... options) {
         if (!Files.isExecutable(Path.of(PYTHON))) {
             throw new IllegalStateException(PYTHON + " is missing: run ./test, which installs python3-aiosmtpd");
         }
         Path script = resource("smtp/aiosmtpd_peer.py");
-        return start(address -> {
+        return address -> {
             List<String> command = new ArrayList<>(List.of(PYTHON, "-u", script.toString(),
                     "--host", address.getAddress().getHostAddress(), "--port", Integer.toString(address.getPort())));
             command.addAll(List.of(options));
             return command;
-        }, null, null);
+        };
     }
 
     InetSocketAddress address() {
@@ -193,9 +206,15 @@ final class SmtpTestPeer implements AutoCloseable {
     }
 
     private static SmtpTestPeer start(CommandLine commandLine, Ready ready, Path dumps) {
+        return start(SmtpTestPeer::freeAddress, commandLine, ready, dumps);
+    }
+
+    /** @param where the address to listen on, asked again before each of the (at most 3) tries */
+    private static SmtpTestPeer start(Supplier<InetSocketAddress> where, CommandLine commandLine, Ready ready,
+            Path dumps) {
         AssertionError failures = new AssertionError("could not start an SMTP peer");
         for (int attempt = 0; attempt < 3; attempt++) {
-            InetSocketAddress address = freeAddress();
+            InetSocketAddress address = where.get();
             Process process;
             try {
                 process = new ProcessBuilder(commandLine.at(address)).start();
