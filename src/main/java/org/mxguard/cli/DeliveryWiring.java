@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * and everything it delivers and bounces through (router, SMTP client and connection cache,
  * egress addresses, DSNs). The one place that knows how these parts fit, so that a command can
  * say {@code try (var delivery = DeliveryWiring.start(config, dns, clock, random)) { ... }} and
- * accept mail into {@link #spool()}, calling {@link QueueRunner#wakeUp()} after each message.
+ * accept mail into {@link #spool()}, calling {@link QueueRunner#offer} after each message.
  *
  * <p>It is the composition root of the outbound path, and the one class in {@code delivery} that
  * reads {@code config}.

@@ -6,12 +6,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.NavigableSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,7 +37,10 @@ import org.slf4j.LoggerFactory;
  * deliver it twice; the schedule is saved at the end of the round.
  *
  * <p>{@link #runOnce} makes one pass and is what tests call; {@link #start} runs passes on a
- * virtual thread every scan interval, or sooner after {@link #wakeUp}.
+ * virtual thread every scan interval, or sooner after {@link #wakeUp}. Between passes, new mail
+ * starts through {@link #offer}, and a destination's freed slot goes to the oldest message waiting
+ * for it, so that a deep queue drains as fast as its destinations take mail without a pass over
+ * the whole queue for every message.
  */
 public final class QueueRunner implements AutoCloseable {
     /**
@@ -61,6 +67,11 @@ public final class QueueRunner implements AutoCloseable {
     private final Settings settings;
 
     private final Map<QueueId, Round> rounds = new ConcurrentHashMap<>();
+    /**
+     * Per destination, the messages that found it full, oldest first; guarded by the pass lock. Only
+     * a hint: whoever takes one checks that it is still queued, due and not in a round.
+     */
+    private final Map<String, NavigableSet<QueueId>> waiting = new HashMap<>();
     /** Messages whose new state could not be saved: not handed out again before then, or they would be redelivered in a loop. */
     private final Map<QueueId, Instant> notBefore = new ConcurrentHashMap<>();
     private final Object passLock = new Object();
@@ -93,8 +104,8 @@ public final class QueueRunner implements AutoCloseable {
         synchronized (passLock) {
             int started = 0;
             // Destinations found full in this pass. A slot that frees while the pass is further down
-            // the queue must not go to a younger message: it waits for the next pass (which the
-            // freed slot asks for), so each destination is served oldest first.
+            // the queue must not go to a younger message: the messages skipped here wait in their
+            // destination's line, and a freed slot goes to the oldest of them (slotFreed).
             Set<String> full = new HashSet<>();
             for (Envelope listed : spool.list()) {
                 if (isDue(listed, now) && !rounds.containsKey(listed.id()) && !waitsOnly(listed, full)) {
@@ -102,6 +113,54 @@ public final class QueueRunner implements AutoCloseable {
                 }
             }
             return started;
+        }
+    }
+
+    /**
+     * A message just queued: it starts at once where its destinations have a free slot, and
+     * otherwise waits in their lines behind older mail. Cheaper than {@link #wakeUp}, which passes
+     * over the whole queue.
+     */
+    public void offer(QueueId id) {
+        if (Thread.holdsLock(passLock)) {
+            wakeUp(); // a pass is under way on this thread; the next one takes it
+            return;
+        }
+        synchronized (passLock) {
+            Instant now = clock.instant();
+            Optional<Envelope> envelope = spool.read(id);
+            if (envelope.isPresent() && isDue(envelope.get(), now) && !rounds.containsKey(id)) {
+                startRound(id, now, new HashSet<>());
+            }
+        }
+    }
+
+    /**
+     * A delivery to {@code destination} ended and its slot is free: the oldest message waiting for
+     * it starts now, not at the next scan. Without this a queue deeper than the limit would drain at
+     * one limit's worth per scan interval.
+     */
+    private void slotFreed(String destination) {
+        if (Thread.holdsLock(passLock)) {
+            wakeUp(); // completed synchronously inside a pass (tests' direct executor): the next pass hands it out
+            return;
+        }
+        synchronized (passLock) {
+            NavigableSet<QueueId> line = waiting.get(destination);
+            Instant now = clock.instant();
+            while (line != null && limiter.inUse(destination) < limiter.limit(destination)) {
+                QueueId id = line.pollFirst();
+                if (id == null) {
+                    break;
+                }
+                Optional<Envelope> envelope = spool.read(id);
+                if (envelope.isPresent() && isDue(envelope.get(), now) && !rounds.containsKey(id)) {
+                    startRound(id, now, new HashSet<>());
+                }
+            }
+            if (line != null && line.isEmpty()) {
+                waiting.remove(destination);
+            }
         }
     }
 
@@ -236,10 +295,30 @@ public final class QueueRunner implements AutoCloseable {
         }
     }
 
-    /** Every destination the message still has is full in this pass (a finished message has none, and is due for removal). */
-    private static boolean waitsOnly(Envelope envelope, Set<String> full) {
-        Set<String> destinations = envelope.pendingByDomain().keySet();
-        return !destinations.isEmpty() && full.containsAll(destinations);
+    /**
+     * Every destination the message still has is full in this pass: it joins their lines instead of
+     * starting a round. A finished message has none, and is due for removal.
+     */
+    private boolean waitsOnly(Envelope envelope, Set<String> full) {
+        if (full.isEmpty()) {
+            return false;
+        }
+        List<String> destinations = new ArrayList<>(1);
+        for (Recipient recipient : envelope.recipients()) {
+            if (!recipient.isFinal()) {
+                String domain = recipient.domain();
+                if (!full.contains(domain)) {
+                    return false;
+                }
+                destinations.add(domain);
+            }
+        }
+        destinations.forEach(domain -> waitFor(domain, envelope.id()));
+        return !destinations.isEmpty();
+    }
+
+    private void waitFor(String destination, QueueId id) {
+        waiting.computeIfAbsent(destination, d -> new TreeSet<>()).add(id);
     }
 
     private boolean isDue(Envelope envelope, Instant now) {
@@ -267,7 +346,8 @@ public final class QueueRunner implements AutoCloseable {
             String domain = destination.getKey();
             if (full.contains(domain) || !limiter.tryAcquire(domain)) {
                 full.add(domain);
-                continue; // busy: these recipients wait for a later pass, the other destinations go on
+                waitFor(domain, id);
+                continue; // busy: these recipients wait in the destination's line, the other destinations go on
             }
             synchronized (round) {
                 round.outstanding++;
@@ -282,9 +362,7 @@ public final class QueueRunner implements AutoCloseable {
                     // repeated by a crash, so no more than the limit can ever arrive twice
                     limiter.release(domain);
                 }
-                // the freed slot takes the next message for this destination now, not at the next
-                // scan: without this, a queue deeper than the limit drains at one round per scan
-                wakeUp();
+                slotFreed(domain);
             }, outcomes);
             started++;
         }

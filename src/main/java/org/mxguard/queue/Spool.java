@@ -213,6 +213,10 @@ public final class Spool {
     /**
      * Deletes a message whatever its recipients' states ({@code mxguard queue delete}): they are
      * neither delivered nor bounced. Only the writer of envelopes may (see {@link SpoolLock}).
+     *
+     * <p>No directory fsync, as in Postfix: a deletion that a power failure undoes brings back a
+     * message already delivered, which is then delivered twice; nothing can be lost. A process
+     * crash (kill -9) cannot undo it at all.
      */
     public synchronized void delete(QueueId message) throws IOException {
         requireRecovered();
@@ -221,7 +225,6 @@ public final class Spool {
         files.deleteIfExists(path(id, ENVELOPE));
         index.remove(id);
         files.deleteIfExists(path(id, BODY));
-        directorySync.sync();
     }
 
     /**

@@ -42,10 +42,7 @@ import org.mxguard.queue.DestinationLimiter;
  * <pre>
  * QueueDrainBench --sink-port PORT --sink-output FILE [--messages 2000] [--size 2048]
  *                 [--injectors 16] [--warmup 200] [--spool DIR] [--concurrency 20]
- *                 [--wake-every-ms MS]
  * </pre>
- * {@code --wake-every-ms} is an ablation: it wakes the runner on a timer, standing in for a
- * wake-up when a destination slot frees (which {@code QueueRunner} lacks).
  * FILE is where the sink's stdout goes ({@code smtp-sink -c ... > FILE}); without it the clock
  * stops when the spool is empty again (every message 250'd by the sink and removed).
  */
@@ -64,7 +61,6 @@ public final class QueueDrainBench {
         int injectors = 16;
         int warmup = 200;
         int concurrency = DestinationLimiter.DEFAULT_LIMIT;
-        int wakeEveryMs = 0;
         int sinkPort = -1;
         Path sinkOutput = null;
         Path spoolDir = null;
@@ -76,7 +72,6 @@ public final class QueueDrainBench {
                 case "--injectors" -> injectors = Integer.parseInt(value);
                 case "--warmup" -> warmup = Integer.parseInt(value);
                 case "--concurrency" -> concurrency = Integer.parseInt(value);
-                case "--wake-every-ms" -> wakeEveryMs = Integer.parseInt(value);
                 case "--sink-port" -> sinkPort = Integer.parseInt(value);
                 case "--sink-output" -> sinkOutput = Path.of(value);
                 case "--spool" -> spoolDir = Path.of(value);
@@ -110,22 +105,6 @@ public final class QueueDrainBench {
         Counter counter = sinkOutput == null ? null : new Counter(sinkOutput);
         try (DeliveryWiring wiring = DeliveryWiring.start(config, resolver, clock, new SplittableRandom(42))) {
             AtomicInteger serial = new AtomicInteger();
-            if (wakeEveryMs > 0) {
-                // Ablation, not the shipped behaviour: stands in for a runner that makes a pass as
-                // soon as a destination slot frees up (QueueRunner has no such wake-up yet, so a
-                // backlog above the destination limit moves one limit's worth per scan interval).
-                int every = wakeEveryMs;
-                Thread.ofVirtual().name("bench-waker").start(() -> {
-                    try {
-                        while (true) {
-                            Thread.sleep(every);
-                            wiring.runner().wakeUp();
-                        }
-                    } catch (InterruptedException e) {
-                        // done
-                    }
-                });
-            }
             if (warmup > 0) {
                 Run w = run(wiring, counter, warmup, size, injectors, serial);
                 System.err.printf(Locale.ROOT, "mxguard warm-up: %d messages in %.3f s%n", warmup, w.seconds());
@@ -133,10 +112,10 @@ public final class QueueDrainBench {
             Run r = run(wiring, counter, messages, size, injectors, serial);
             System.out.printf(Locale.ROOT, "mxguard: %d messages in %.3f s = %.0f msg/s"
                             + " (all accepted after %.3f s = %.0f msg/s; spool empty after %.3f s;"
-                            + " %d injectors, %d-byte bodies, destination concurrency %d, DNS questions %d%s)%n",
+                            + " %d injectors, %d-byte bodies, destination concurrency %d, DNS questions %d)%n",
                     messages, r.seconds(), messages / r.seconds(), r.acceptedSeconds(),
                     messages / r.acceptedSeconds(), r.emptySeconds(), injectors, size, concurrency,
-                    dnsQuestions.get(), wakeEveryMs > 0 ? ", ablation: runner woken every " + wakeEveryMs + " ms" : "");
+                    dnsQuestions.get());
         } finally {
             if (ownSpool) {
                 deleteTree(spool);
@@ -160,8 +139,8 @@ public final class QueueDrainBench {
                 running.add(pool.submit(() -> {
                     while (next.getAndIncrement() < n) {
                         byte[] body = message(serial.incrementAndGet(), size);
-                        wiring.spool().accept(SENDER, List.of(RECIPIENT), body); // durable: the "250"
-                        wiring.runner().wakeUp();
+                        // durable when it returns: the "250"
+                        wiring.runner().offer(wiring.spool().accept(SENDER, List.of(RECIPIENT), body).id());
                     }
                     return null;
                 }));

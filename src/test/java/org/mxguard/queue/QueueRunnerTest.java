@@ -247,11 +247,12 @@ class QueueRunnerTest {
         assertThat(runner.runOnce(clock.instant())).isEqualTo(1);
         assertThat(spool.read(live4.id())).isEmpty();
 
-        // when the dead destination finally answers, its slot goes to the next waiting message
+        // when the dead destination finally answers, its slot goes at once to the oldest waiting message
         hanging.getFirst().complete(DeliveryOutcome.all(dead1, DELIVERED));
         assertThat(spool.read(dead1.id())).isEmpty();
-        assertThat(runner.runOnce(clock.instant())).isEqualTo(1);
-        assertThat(deliverer.given.getLast().id()).isIn(dead3.id(), mixed.id());
+        assertThat(deliverer.given.getLast().id()).isEqualTo(dead3.id());
+        assertThat(limiter.inUse("dead.example")).isEqualTo(2);
+        assertThat(runner.runOnce(clock.instant())).isZero();
         assertThat(List.of(live1, live2, live3)).allSatisfy(m -> assertThat(spool.read(m.id())).isEmpty());
     }
 
@@ -337,6 +338,51 @@ class QueueRunnerTest {
 
         assertThat(runner.runOnce(clock.instant())).isEqualTo(1);
         assertThat(deliverer.given).extracting(Envelope::id).containsExactly(oldest.id());
+    }
+
+    @Test
+    void aFreedSlotGoesToTheOldestMessageWaitingForItWithoutAPass() throws IOException {
+        List<CompletableFuture<DeliveryOutcome>> hanging = Collections.synchronizedList(new ArrayList<>());
+        ScriptedDeliverer deliverer = new ScriptedDeliverer().answer("example.net", e -> {
+            CompletableFuture<DeliveryOutcome> later = new CompletableFuture<>();
+            hanging.add(later);
+            return later;
+        });
+        QueueRunner runner = new QueueRunner(spool, backoff, new DestinationLimiter(1, Map.of()), clock, deliverer,
+                bounces::add, SETTINGS, Runnable::run);
+        Envelope a = accept("a@example.net");
+        Envelope b = accept("b@example.net");
+        Envelope c = accept("c@example.net");
+        assertThat(runner.runOnce(clock.instant())).isEqualTo(1);
+
+        // new mail offered while the destination is full waits behind the older mail
+        Envelope d = accept("d@example.net");
+        runner.offer(d.id());
+        Envelope other = accept("x@example.org");
+        runner.offer(other.id()); // another destination with room starts at once
+        assertThat(spool.read(other.id())).isEmpty();
+
+        // a, then b and c as each slot frees (given: a, other, b, c, d)
+        for (int i = 0; i < 3; i++) {
+            hanging.get(i).complete(DeliveryOutcome.all(deliverer.given.get(i == 0 ? 0 : i + 1), DELIVERED));
+        }
+
+        assertThat(deliverer.given).extracting(Envelope::id).containsExactly(a.id(), other.id(), b.id(), c.id(), d.id());
+        assertThat(spool.list()).extracting(Envelope::id).containsExactly(d.id()); // d still in flight
+    }
+
+    @Test
+    void anOfferedMessageStartsAtOnceWhenItsDestinationHasRoom() throws IOException {
+        ScriptedDeliverer deliverer = new ScriptedDeliverer();
+        QueueRunner runner = runner(deliverer);
+        Envelope message = accept("bob@example.net");
+
+        runner.offer(message.id());
+
+        assertThat(deliverer.given).extracting(Envelope::id).containsExactly(message.id());
+        assertThat(spool.list()).isEmpty();
+        runner.offer(message.id()); // gone: nothing happens
+        assertThat(deliverer.given).hasSize(1);
     }
 
     @Test
