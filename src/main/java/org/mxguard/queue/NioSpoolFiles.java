@@ -4,13 +4,16 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@link SpoolFiles} on the local file system with NIO (fsync via {@link FileChannel#force}). Files
@@ -18,6 +21,8 @@ import java.util.Set;
  */
 public final class NioSpoolFiles implements SpoolFiles {
     private static final Set<StandardOpenOption> CREATE = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+
+    private final Map<Path, FileStore> stores = new ConcurrentHashMap<>();
 
     @Override
     public long writeDurably(Path file, InputStream content) throws IOException {
@@ -48,7 +53,13 @@ public final class NioSpoolFiles implements SpoolFiles {
 
     @Override
     public long usableSpace(Path directory) throws IOException {
-        return Files.getFileStore(directory).getUsableSpace();
+        FileStore store = stores.get(directory);
+        if (store == null) {
+            // finding the store reads the mount table: once per directory, not once per message
+            store = Files.getFileStore(directory);
+            stores.put(directory, store);
+        }
+        return store.getUsableSpace();
     }
 
     /** The POSIX permissions to create {@code path} with, where the file system has them. */

@@ -194,8 +194,8 @@ class QueueCommandTest {
         QueueCli.Run run = queue("delete", id);
 
         assertThat(run.out()).isEqualTo(id + " deleted: 1 recipient not delivered, no bounce sent\n");
-        assertThat(directory.resolve(id + ".env")).doesNotExist();
-        assertThat(directory.resolve(id + ".eml")).doesNotExist();
+        assertThat(Spool.messageDirectory(directory, QueueId.parse(id)).resolve(id + ".env")).doesNotExist();
+        assertThat(Spool.messageDirectory(directory, QueueId.parse(id)).resolve(id + ".eml")).doesNotExist();
         assertThat(QueueCli.spool(directory, NOW).list()).extracting(Envelope::id).containsExactly(held.id());
 
         JsonNode deleted = queue("delete", held.id().toString(), "--json").json();
@@ -219,10 +219,13 @@ class QueueCommandTest {
     @Test
     void readingTheQueueLeavesEveryOtherFileInPlace() throws IOException {
         // a running server's accept between its two renames, an update in progress, an unreadable envelope
-        Path body = Files.writeString(directory.resolve("0123456789abcdefg.eml"), "Subject: in flight\r\n\r\n");
-        Path temporary = Files.writeString(directory.resolve(deferred.id() + ".env.tmp"), "{");
-        Path unreadable = Files.writeString(directory.resolve("0123456789abcdefh.env"), "not json");
-        Path itsBody = Files.writeString(directory.resolve("0123456789abcdefh.eml"), "Subject: x\r\n\r\n");
+        QueueId inFlight = QueueId.parse("0123456789abcdefg");
+        QueueId broken = QueueId.parse("0123456789abcdefh");
+        Path body = Files.writeString(Spool.messageDirectory(directory, inFlight).resolve(inFlight + ".eml"),
+                "Subject: in flight\r\n\r\n");
+        Path temporary = Files.writeString(Spool.messageDirectory(directory, deferred.id()).resolve(deferred.id() + ".env.tmp"), "{");
+        Path unreadable = Files.writeString(Spool.messageDirectory(directory, broken).resolve(broken + ".env"), "not json");
+        Path itsBody = Files.writeString(Spool.messageDirectory(directory, broken).resolve(broken + ".eml"), "Subject: x\r\n\r\n");
 
         QueueCli.Run run = queue("list", "--json");
 

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mxguard.queue.Envelope;
 import org.mxguard.queue.NioSpoolFiles;
+import org.mxguard.queue.QueueId;
 import org.mxguard.queue.Recipient;
 import org.mxguard.queue.Spool;
 import org.mxguard.queue.SpoolFiles;
@@ -105,15 +106,15 @@ class SendmailCommandTest {
         assertThat(queued.envelope().isNullSender()).isTrue();
         assertThat(queued.header()).contains("From: " + user + "@host.example\r\n");
 
-        Files.delete(spoolDir().resolve(queued.envelope().id() + ".env"));
-        Files.delete(spoolDir().resolve(queued.envelope().id() + ".eml"));
+        Files.delete(Spool.messageDirectory(spoolDir(), queued.envelope().id()).resolve(queued.envelope().id() + ".env"));
+        Files.delete(Spool.messageDirectory(spoolDir(), queued.envelope().id()).resolve(queued.envelope().id() + ".eml"));
         assertSilentSuccess(sendmail("x\n", "-f", "", "-F", "Cron Daemon", "root"));
         queued = onlyMessage();
         assertThat(queued.envelope().isNullSender()).isTrue();
         assertThat(queued.recipients()).containsExactly("root@host.example");
 
-        Files.delete(spoolDir().resolve(queued.envelope().id() + ".env"));
-        Files.delete(spoolDir().resolve(queued.envelope().id() + ".eml"));
+        Files.delete(Spool.messageDirectory(spoolDir(), queued.envelope().id()).resolve(queued.envelope().id() + ".env"));
+        Files.delete(Spool.messageDirectory(spoolDir(), queued.envelope().id()).resolve(queued.envelope().id() + ".eml"));
         assertSilentSuccess(sendmail("x\n", "-FCron Daemon", "root"));
         queued = onlyMessage();
         assertThat(queued.envelope().sender()).isEqualTo(user + "@host.example");
@@ -148,8 +149,8 @@ class SendmailCommandTest {
         assertThat(queued.body()).isEqualTo("..stuffed stays\r\n");
 
         for (String flag : List.of("-i", "-oi")) {
-            Files.delete(spoolDir().resolve(queued.envelope().id() + ".env"));
-            Files.delete(spoolDir().resolve(queued.envelope().id() + ".eml"));
+            Files.delete(Spool.messageDirectory(spoolDir(), queued.envelope().id()).resolve(queued.envelope().id() + ".env"));
+            Files.delete(Spool.messageDirectory(spoolDir(), queued.envelope().id()).resolve(queued.envelope().id() + ".eml"));
             assertSilentSuccess(sendmail(input, flag, "-odi", "-oem", "bob@example.net"));
             queued = onlyMessage();
             assertThat(queued.body()).as(flag).isEqualTo("..stuffed stays\r\n.\r\nafter the dot\r\n");
@@ -164,17 +165,21 @@ class SendmailCommandTest {
         assertThat(run.exit()).isEqualTo(75);
         assertThat(run.err()).contains("not queued").contains("spool full");
         assertThat(run.out()).isEmpty();
-        try (Stream<Path> files = Files.list(spoolDir())) {
-            assertThat(files).isEmpty();
+        try (Stream<Path> files = Files.walk(spoolDir())) {
+            assertThat(files.filter(Files::isRegularFile)).isEmpty();
         }
     }
 
     @Test
     void leavesTheFilesOfAnAcceptInProgressAlone() throws IOException {
         // what a running server has on disk between renaming a body into place and renaming its envelope
-        Files.createDirectories(spoolDir());
-        Path body = Files.writeString(spoolDir().resolve("0123456789abcdefg.eml"), "Subject: in flight\r\n\r\n");
-        Path temporary = Files.writeString(spoolDir().resolve("0123456789abcdefh.env.tmp"), "{");
+        QueueId inFlight = QueueId.parse("0123456789abcdefg");
+        QueueId writing = QueueId.parse("0123456789abcdefh");
+        Files.createDirectories(Spool.messageDirectory(spoolDir(), inFlight));
+        Files.createDirectories(Spool.messageDirectory(spoolDir(), writing));
+        Path body = Files.writeString(Spool.messageDirectory(spoolDir(), inFlight).resolve(inFlight + ".eml"),
+                "Subject: in flight\r\n\r\n");
+        Path temporary = Files.writeString(Spool.messageDirectory(spoolDir(), writing).resolve(writing + ".env.tmp"), "{");
 
         assertSilentSuccess(sendmail("x\n", "bob@example.net"));
 

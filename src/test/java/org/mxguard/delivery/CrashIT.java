@@ -28,6 +28,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.mxguard.queue.DestinationLimiter;
 import org.mxguard.queue.NioSpoolFiles;
+import org.mxguard.queue.QueueId;
 import org.mxguard.queue.QueueIds;
 import org.mxguard.queue.Spool;
 import org.mxguard.testbed.DnsTestBed;
@@ -194,7 +195,7 @@ class CrashIT {
     }
 
     private static boolean isQueued(Path spool, String queueId) {
-        return Files.exists(spool.resolve(queueId + ".env"));
+        return Files.exists(Spool.messageDirectory(spool, QueueId.parse(queueId)).resolve(queueId + ".env"));
     }
 
     private static int dumpCount(List<DeliveryTestSink> sinks) {
@@ -241,9 +242,12 @@ class CrashIT {
         return listing(spool).stream().filter(name -> name.endsWith(".env")).toList();
     }
 
+    /** The files in {@code directory} and its message directories (not corrupt/, which is listed on its own). */
     private static List<String> listing(Path directory) throws IOException {
-        try (Stream<Path> files = Files.list(directory)) {
-            return files.filter(Files::isRegularFile).map(f -> f.getFileName().toString()).sorted().toList();
+        try (Stream<Path> files = Files.walk(directory, 2)) {
+            return files.filter(Files::isRegularFile)
+                    .filter(f -> f.getParent().equals(directory) || f.getParent().getFileName().toString().length() == 1)
+                    .map(f -> f.getFileName().toString()).sorted().toList();
         }
     }
 

@@ -1,5 +1,6 @@
 package org.mxguard.delivery;
 
+import org.mxguard.queue.Spool;
 import org.mxguard.cli.DeliveryWiring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mxguard.testbed.TestZones.EQUAL_PREF_DOMAIN;
@@ -424,7 +425,7 @@ class DeliveryIT {
 
     /** The files in the spool directory named after {@code envelope}'s queue id. */
     private List<Path> spoolFilesOf(Envelope envelope) throws IOException {
-        try (Stream<Path> files = Files.list(spoolDirectory)) {
+        try (Stream<Path> files = Files.list(Spool.messageDirectory(spoolDirectory, envelope.id()))) {
             return files.filter(f -> f.getFileName().toString().startsWith(envelope.id().toString())).toList();
         }
     }

@@ -1,5 +1,6 @@
 package org.mxguard.delivery;
 
+import org.mxguard.queue.Spool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mxguard.testbed.TestZones.EQUAL_PREF_DOMAIN;
 import static org.mxguard.testbed.TestZones.EQUAL_PREF_IP_A;
@@ -94,8 +95,10 @@ class ServeEndToEndIT {
     private static void awaitEmptySpool(Path spool, int seconds) throws Exception {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (true) {
-            try (Stream<Path> files = Files.list(spool)) {
-                List<String> left = files.filter(Files::isRegularFile).map(f -> f.getFileName().toString()).toList();
+            try (Stream<Path> files = Files.walk(spool, 2)) {
+                List<String> left = files.filter(Files::isRegularFile)
+                        .filter(f -> f.getParent().getFileName().toString().length() == 1) // message directories
+                        .map(f -> f.getFileName().toString()).toList();
                 if (left.isEmpty()) {
                     return;
                 }

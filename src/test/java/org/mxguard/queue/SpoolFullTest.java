@@ -56,7 +56,7 @@ class SpoolFullTest {
     void aDiskThatFillsDuringTheBodyLeavesNoPartialFiles() throws IOException {
         Spool spool = open(directory, files, 0);
         Envelope existing = spool.accept("a@example.org", List.of("x@example.net"), body("queued"));
-        byte[] envelopeBefore = Files.readAllBytes(directory.resolve(existing.id() + ".env"));
+        byte[] envelopeBefore = Files.readAllBytes(Spool.messageDirectory(directory, existing.id()).resolve(existing.id() + ".env"));
         files.diskFullAfter(10);
 
         assertThatThrownBy(() -> spool.accept("a@example.org", List.of("y@example.net"), body("does not fit")))
@@ -65,8 +65,8 @@ class SpoolFullTest {
                 .rootCause().hasMessage(FaultyFiles.NO_SPACE);
 
         assertThat(names(directory)).containsExactlyInAnyOrder(existing.id() + ".env", existing.id() + ".eml");
-        assertThat(Files.readAllBytes(directory.resolve(existing.id() + ".env"))).isEqualTo(envelopeBefore);
-        assertThat(Files.readAllBytes(directory.resolve(existing.id() + ".eml"))).isEqualTo(body("queued"));
+        assertThat(Files.readAllBytes(Spool.messageDirectory(directory, existing.id()).resolve(existing.id() + ".env"))).isEqualTo(envelopeBefore);
+        assertThat(Files.readAllBytes(Spool.messageDirectory(directory, existing.id()).resolve(existing.id() + ".eml"))).isEqualTo(body("queued"));
 
         files.heal();
         spool.accept("a@example.org", List.of("y@example.net"), body("fits now"));
@@ -145,7 +145,7 @@ class SpoolFullTest {
         assertThat(recovery.messages()).containsExactlyElementsOf(accepted);
         assertThat(recovery.discarded()).isEmpty();
         for (int i = 0; i < accepted.size(); i++) {
-            assertThat(Files.readAllBytes(spoolDirectory.resolve(accepted.get(i).id() + ".eml"))).isEqualTo(message(i));
+            assertThat(Files.readAllBytes(Spool.messageDirectory(spoolDirectory, accepted.get(i).id()).resolve(accepted.get(i).id() + ".eml"))).isEqualTo(message(i));
         }
 
         // room again once a message leaves: the spool carries on

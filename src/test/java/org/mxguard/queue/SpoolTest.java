@@ -38,9 +38,12 @@ class SpoolTest {
         return ("Subject: " + text + "\r\n\r\n" + text + "\r\n").getBytes(UTF_8);
     }
 
+    /** The files of the spool in {@code directory}: its own and its message directories' (not corrupt/ or requests/). */
     static List<String> names(Path directory) throws IOException {
-        try (Stream<Path> listing = Files.list(directory)) {
-            return listing.filter(Files::isRegularFile).map(p -> p.getFileName().toString()).sorted().toList();
+        try (Stream<Path> walk = Files.walk(directory, 2)) {
+            return walk.filter(Files::isRegularFile)
+                    .filter(p -> p.getParent().equals(directory) || p.getParent().getFileName().toString().length() == 1)
+                    .map(p -> p.getFileName().toString()).sorted().toList();
         }
     }
 
@@ -52,7 +55,7 @@ class SpoolTest {
         QueueId id = queued.id();
         assertThat(names(directory)).containsExactlyInAnyOrder(id + ".env", id + ".eml");
         assertThat(Files.readAllBytes(spool.body(id))).isEqualTo(body("hello"));
-        assertThat(EnvelopeCodec.decode(Files.readAllBytes(directory.resolve(id + ".env")))).isEqualTo(queued);
+        assertThat(EnvelopeCodec.decode(Files.readAllBytes(Spool.messageDirectory(directory, id).resolve(id + ".env")))).isEqualTo(queued);
         assertThat(queued.arrival()).isEqualTo(clock.instant());
         assertThat(queued.nextAttempt()).isEqualTo(clock.instant());
         assertThat(queued.attempts()).isZero();
@@ -70,7 +73,7 @@ class SpoolTest {
 
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh))).isEqualTo("rwx------");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(spool.body(id)))).isEqualTo("rw-------");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh.resolve(id + ".env")))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(Spool.messageDirectory(fresh, id).resolve(id + ".env")))).isEqualTo("rw-------");
     }
 
     @Test
@@ -79,15 +82,13 @@ class SpoolTest {
         int before = files.operations().size();
         QueueId id = spool.accept("a@example.org", List.of("b@example.net"), body("x")).id();
 
-        String dir = directory.getFileName().toString();
         assertThat(files.operations().subList(before, files.operations().size())).containsExactly(
                 "space",
                 "write " + id + ".eml.tmp",
                 "write " + id + ".env.tmp",
                 "move " + id + ".eml.tmp " + id + ".eml",
-                "sync " + dir,
                 "move " + id + ".env.tmp " + id + ".env",
-                "sync " + dir);
+                "sync " + Spool.messageDirectory(directory, id).getFileName());
     }
 
     @Test
@@ -110,7 +111,7 @@ class SpoolTest {
         Envelope deferred = queued.with(bob.deferred("451 4.7.1 try later")).withSchedule(1, clock.instant().plusSeconds(300));
         spool.update(deferred);
         assertThat(spool.read(queued.id())).contains(deferred);
-        assertThat(EnvelopeCodec.decode(Files.readAllBytes(directory.resolve(queued.id() + ".env")))).isEqualTo(deferred);
+        assertThat(EnvelopeCodec.decode(Files.readAllBytes(Spool.messageDirectory(directory, queued.id()).resolve(queued.id() + ".env")))).isEqualTo(deferred);
         assertThat(names(directory)).hasSize(2);
 
         assertThatThrownBy(() -> spool.remove(deferred)).isInstanceOf(IllegalArgumentException.class);
@@ -140,9 +141,10 @@ class SpoolTest {
         Spool first = open();
         Envelope kept = first.accept("a@example.org", List.of("x@example.net"), body("kept"));
         String unacknowledged = "01jn0q2f6g0000abc";
-        Files.write(directory.resolve(unacknowledged + ".eml"), body("no envelope"));
-        Files.write(directory.resolve(unacknowledged + ".eml.tmp"), body("half"));
-        Files.write(directory.resolve("01jn0q2f6g0000abd.env.tmp"), "{\"form".getBytes(UTF_8));
+        Files.write(Spool.messageDirectory(directory, QueueId.parse(unacknowledged)).resolve(unacknowledged + ".eml"), body("no envelope"));
+        Files.write(Spool.messageDirectory(directory, QueueId.parse(unacknowledged)).resolve(unacknowledged + ".eml.tmp"), body("half"));
+        QueueId writing = QueueId.parse("01jn0q2f6g0000abd");
+        Files.write(Spool.messageDirectory(directory, writing).resolve(writing + ".env.tmp"), "{\"form".getBytes(UTF_8));
         Files.write(directory.resolve("README"), "mine".getBytes(UTF_8));
 
         Recovery recovery = new Spool(directory, new NioSpoolFiles(), new QueueIds(clock, new SplittableRandom(9)), clock, 0).recover();
@@ -160,8 +162,8 @@ class SpoolTest {
         Envelope damaged = first.accept("a@example.org", List.of("y@example.net"), body("damaged"));
         Envelope bodiless = first.accept("a@example.org", List.of("z@example.net"), body("bodiless"));
         byte[] garbage = "{\"format\":1,\"id\":".getBytes(UTF_8);
-        Files.write(directory.resolve(damaged.id() + ".env"), garbage);
-        Files.delete(directory.resolve(bodiless.id() + ".eml"));
+        Files.write(Spool.messageDirectory(directory, damaged.id()).resolve(damaged.id() + ".env"), garbage);
+        Files.delete(Spool.messageDirectory(directory, bodiless.id()).resolve(bodiless.id() + ".eml"));
 
         Recovery recovery = new Spool(directory, new NioSpoolFiles(), new QueueIds(clock, new SplittableRandom(9)), clock, 0).recover();
 
@@ -179,7 +181,7 @@ class SpoolTest {
         Spool first = open();
         Envelope a = first.accept("a@example.org", List.of("x@example.net"), body("a"));
         Envelope b = first.accept("a@example.org", List.of("y@example.net"), body("b"));
-        Files.copy(directory.resolve(a.id() + ".env"), directory.resolve(b.id() + ".env"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(Spool.messageDirectory(directory, a.id()).resolve(a.id() + ".env"), Spool.messageDirectory(directory, b.id()).resolve(b.id() + ".env"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
 
         Recovery recovery = new Spool(directory, new NioSpoolFiles(), new QueueIds(clock, new SplittableRandom(9)), clock, 0).recover();
 
