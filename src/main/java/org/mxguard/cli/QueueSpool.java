@@ -1,7 +1,6 @@
 package org.mxguard.cli;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -198,7 +197,7 @@ final class QueueSpool {
         }
 
         @Override
-        public long writeDurably(Path file, InputStream content) throws IOException {
+        public long writeDurably(Path file, Content content) throws IOException {
             return files.writeDurably(file, content);
         }
 

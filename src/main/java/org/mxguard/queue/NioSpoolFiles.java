@@ -1,7 +1,7 @@
 package org.mxguard.queue;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.BufferedOutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileStore;
@@ -25,9 +25,12 @@ public final class NioSpoolFiles implements SpoolFiles {
     private final Map<Path, FileStore> stores = new ConcurrentHashMap<>();
 
     @Override
-    public long writeDurably(Path file, InputStream content) throws IOException {
+    public long writeDurably(Path file, Content content) throws IOException {
         try (FileChannel channel = FileChannel.open(file, CREATE, ownerOnly(file, "rw-------"))) {
-            long written = content.transferTo(Channels.newOutputStream(channel));
+            // buffered: a content may write in small pieces (an SMTP client's DATA, line by line)
+            BufferedOutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024);
+            long written = content.writeTo(out);
+            out.flush();
             channel.force(true);
             return written;
         }

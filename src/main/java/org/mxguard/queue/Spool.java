@@ -189,31 +189,120 @@ public final class Spool {
      *                            answer {@link NotQueuedException#REPLY}
      */
     public Envelope accept(String sender, List<String> recipients, InputStream body) throws NotQueuedException {
+        try (Draft draft = draft(sender, recipients)) {
+            draft.writeBody(body::transferTo);
+            return draft.commit();
+        }
+    }
+
+    /**
+     * Starts a message whose body is written, and judged, before it is queued: the SMTP server
+     * streams DATA into {@link Draft#writeBody}, runs its end-of-data checks, and then commits
+     * (answering 250) or closes the draft (leaving nothing behind).
+     *
+     * @throws NotQueuedException the disk is too full to take it
+     */
+    public Draft draft(String sender, List<String> recipients) throws NotQueuedException {
         requireRecovered();
         Envelope envelope = Envelope.received(ids.next(), sender, recipients, clock.instant());
-        QueueId id = envelope.id();
+        Draft draft = new Draft(envelope);
         try {
             long usable = files.usableSpace(directory);
             if (usable < reserveBytes) {
                 throw new SpoolFullException(usable, reserveBytes);
             }
-            files.writeDurably(temporary(id, BODY), body);
-            files.writeDurably(temporary(id, ENVELOPE), new ByteArrayInputStream(EnvelopeCodec.encode(envelope)));
-            files.moveAtomically(temporary(id, BODY), path(id, BODY));
-            files.moveAtomically(temporary(id, ENVELOPE), path(id, ENVELOPE));
-            syncOf(id);
-        } catch (NotQueuedException e) {
-            discard(id, e);
-            throw e;
         } catch (IOException e) {
-            discard(id, e);
-            throw new NotQueuedException("could not queue " + id + ": " + e, e);
-        } catch (RuntimeException e) {
-            discard(id, e);
-            throw e;
+            throw draft.failed(e);
         }
-        index.put(id, envelope);
-        return envelope;
+        return draft;
+    }
+
+    /** A message being written; {@link #close} without {@link #commit} deletes what was written. */
+    public final class Draft implements AutoCloseable {
+        private final Envelope envelope;
+        private boolean written;
+        private boolean ended;
+
+        private Draft(Envelope envelope) {
+            this.envelope = envelope;
+        }
+
+        public QueueId id() {
+            return envelope.id();
+        }
+
+        /**
+         * Writes the body to its temporary file and forces it to the device.
+         *
+         * @return the bytes written
+         * @throws NotQueuedException the write failed (disk full, I/O error, the content's own
+         *                            source failed); the draft is discarded
+         */
+        public long writeBody(SpoolFiles.Content body) throws NotQueuedException {
+            requireOpen();
+            if (written) {
+                throw new IllegalStateException("the body of " + id() + " is written already");
+            }
+            try {
+                long bytes = files.writeDurably(temporary(id(), BODY), body);
+                written = true;
+                return bytes;
+            } catch (IOException e) {
+                throw failed(e);
+            } catch (RuntimeException e) {
+                discard(id(), e);
+                ended = true;
+                throw e;
+            }
+        }
+
+        /** Queues the message: when this returns it survives a crash, and the caller may answer 250. */
+        public Envelope commit() throws NotQueuedException {
+            requireOpen();
+            if (!written) {
+                throw new IllegalStateException("no body written for " + id());
+            }
+            QueueId id = id();
+            try {
+                files.writeDurably(temporary(id, ENVELOPE), new ByteArrayInputStream(EnvelopeCodec.encode(envelope)));
+                files.moveAtomically(temporary(id, BODY), path(id, BODY));
+                files.moveAtomically(temporary(id, ENVELOPE), path(id, ENVELOPE));
+                syncOf(id);
+            } catch (IOException e) {
+                throw failed(e);
+            } catch (RuntimeException e) {
+                discard(id, e);
+                ended = true;
+                throw e;
+            }
+            ended = true;
+            index.put(id, envelope);
+            return envelope;
+        }
+
+        /** Deletes what was written unless the message was committed. */
+        @Override
+        public void close() {
+            if (!ended) {
+                ended = true;
+                if (written) {
+                    discard(id(), new IOException("draft " + id() + " abandoned")); // nothing to report to
+                }
+            }
+        }
+
+        private void requireOpen() {
+            if (ended) {
+                throw new IllegalStateException("draft " + id() + " is committed or discarded");
+            }
+        }
+
+        private NotQueuedException failed(IOException e) {
+            discard(id(), e);
+            ended = true;
+            return e instanceof NotQueuedException notQueued ? notQueued
+                    : new NotQueuedException("could not queue " + id() + ": " + e, e);
+        }
     }
 
     public Envelope accept(String sender, List<String> recipients, byte[] body) throws NotQueuedException {

@@ -4,7 +4,6 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -190,7 +189,7 @@ class SendmailCommandTest {
     /** The real file operations on a file system without free space. */
     private record FullDisk(SpoolFiles files) implements SpoolFiles {
         @Override
-        public long writeDurably(Path file, InputStream content) throws IOException {
+        public long writeDurably(Path file, Content content) throws IOException {
             return files.writeDurably(file, content);
         }
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,7 +65,7 @@ class DirectorySyncTest {
         }
 
         @Override
-        public long writeDurably(Path file, InputStream content) {
+        public long writeDurably(Path file, Content content) {
             throw new UnsupportedOperationException();
         }
 
@@ -243,7 +242,7 @@ class DirectorySyncTest {
         NioSpoolFiles real = new NioSpoolFiles();
         SpoolFiles counting = new SpoolFiles() {
             @Override
-            public long writeDurably(Path file, InputStream content) throws IOException {
+            public long writeDurably(Path file, Content content) throws IOException {
                 return real.writeDurably(file, content);
             }
 

@@ -1,8 +1,8 @@
 package org.mxguard.queue;
 
-import java.io.FilterInputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,7 +62,7 @@ final class FaultyFiles implements SpoolFiles {
     }
 
     @Override
-    public long writeDurably(Path file, InputStream content) throws IOException {
+    public long writeDurably(Path file, Content content) throws IOException {
         check("write " + name(file));
         long limit;
         synchronized (this) {
@@ -71,12 +71,19 @@ final class FaultyFiles implements SpoolFiles {
         if (limit < 0) {
             return real.writeDurably(file, content);
         }
-        LimitedStream limited = new LimitedStream(content, limit);
+        long[] passed = {0};
         try {
-            return real.writeDurably(file, limited);
+            return real.writeDurably(file, out -> {
+                LimitedStream limited = new LimitedStream(out, limit);
+                try {
+                    return content.writeTo(limited);
+                } finally {
+                    passed[0] = limited.passed;
+                }
+            });
         } finally {
             synchronized (this) {
-                spaceLeft = Math.max(0, spaceLeft - limited.passed);
+                spaceLeft = Math.max(0, spaceLeft - passed[0]);
             }
         }
     }
@@ -122,35 +129,29 @@ final class FaultyFiles implements SpoolFiles {
         return file.getFileName().toString();
     }
 
-    /** Passes at most {@code limit} bytes, then fails like a full disk. */
-    private static final class LimitedStream extends FilterInputStream {
+    /** Takes at most {@code limit} bytes, writing what fits, then fails like a full disk. */
+    private static final class LimitedStream extends FilterOutputStream {
         private final long limit;
         long passed;
 
-        LimitedStream(InputStream in, long limit) {
-            super(in);
+        LimitedStream(OutputStream out, long limit) {
+            super(out);
             this.limit = limit;
         }
 
         @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
         }
 
         @Override
-        public int read(byte[] buffer, int offset, int length) throws IOException {
-            if (passed >= limit) {
-                if (super.read() < 0) {
-                    return -1; // it all fitted
-                }
+        public void write(byte[] buffer, int offset, int length) throws IOException {
+            int fits = (int) Math.min(length, limit - passed);
+            out.write(buffer, offset, fits);
+            passed += fits;
+            if (fits < length) {
                 throw new IOException(NO_SPACE);
             }
-            int n = super.read(buffer, offset, (int) Math.min(length, limit - passed));
-            if (n > 0) {
-                passed += n;
-            }
-            return n;
         }
     }
 }

@@ -48,6 +48,50 @@ class SpoolTest {
     }
 
     @Test
+    void aDraftIsInvisibleUntilCommittedAndLeavesNothingWhenAbandoned() throws IOException {
+        Spool spool = open();
+        QueueId abandoned;
+        try (Spool.Draft draft = spool.draft("a@example.org", List.of("b@example.net"))) {
+            abandoned = draft.id();
+            assertThat(draft.writeBody(out -> {
+                out.write(body("judged, then refused"));
+                return body("judged, then refused").length;
+            })).isEqualTo(body("judged, then refused").length);
+            assertThat(spool.list()).isEmpty();
+            assertThat(names(directory)).containsExactly(abandoned + ".eml.tmp");
+        }
+        assertThat(names(directory)).isEmpty();
+
+        Envelope committed;
+        try (Spool.Draft draft = spool.draft("a@example.org", List.of("b@example.net"))) {
+            draft.writeBody(out -> {
+                out.write(body("accepted"));
+                return body("accepted").length;
+            });
+            committed = draft.commit();
+        }
+        assertThat(spool.list()).containsExactly(committed);
+        assertThat(Files.readAllBytes(spool.body(committed.id()))).isEqualTo(body("accepted"));
+        Recovery recovery = open().recover();
+        assertThat(recovery.messages()).containsExactly(committed);
+        assertThat(recovery.discarded()).isEmpty();
+    }
+
+    @Test
+    void aDraftWhoseBodySourceFailsIsNotQueuedAndLeavesNothing() throws IOException {
+        Spool spool = open();
+        try (Spool.Draft draft = spool.draft("a@example.org", List.of("b@example.net"))) {
+            assertThatThrownBy(() -> draft.writeBody(out -> {
+                out.write(body("half"));
+                throw new IOException("client went away");
+            })).isInstanceOf(NotQueuedException.class).hasMessageContaining("client went away");
+            assertThatThrownBy(draft::commit).isInstanceOf(IllegalStateException.class);
+        }
+        assertThat(names(directory)).isEmpty();
+        assertThat(spool.list()).isEmpty();
+    }
+
+    @Test
     void acceptStoresBodyAndEnvelopeUnderTheNewId() throws IOException {
         Spool spool = open();
         Envelope queued = spool.accept("alice@example.org", List.of("bob@example.net", "carol@example.com"), body("hello"));
