@@ -12,5 +12,8 @@ public interface Check {
     /** The public name (CLI, logs, headers). */
     String name();
 
+    /** When in the SMTP conversation its inputs are known. */
+    Stage stage();
+
     CompletableFuture<CheckResult> run(SessionFacts facts, Resolver dns);
 }

@@ -29,6 +29,11 @@ public final class GenericPtrCheck implements Check {
     }
 
     @Override
+    public Stage stage() {
+        return Stage.CONNECT;
+    }
+
+    @Override
     public CompletableFuture<CheckResult> run(SessionFacts facts, Resolver dns) {
         return Guard.of(NAME, ReverseDns.confirm(facts.clientIp(), dns).thenCompose(c -> {
             if (c.ptr() instanceof DnsAnswer.TempFail<String>) {

@@ -31,6 +31,11 @@ public final class HeloCheck implements Check {
     }
 
     @Override
+    public Stage stage() {
+        return Stage.HELO;
+    }
+
+    @Override
     public CompletableFuture<CheckResult> run(SessionFacts facts, Resolver dns) {
         if (facts.helo() == null) {
             return CompletableFuture.completedFuture(CheckResult.none(NAME, "no HELO/EHLO given"));

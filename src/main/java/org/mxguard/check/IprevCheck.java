@@ -22,6 +22,11 @@ public final class IprevCheck implements Check {
     }
 
     @Override
+    public Stage stage() {
+        return Stage.CONNECT;
+    }
+
+    @Override
     public CompletableFuture<CheckResult> run(SessionFacts facts, Resolver dns) {
         return Guard.of(NAME, ReverseDns.confirm(facts.clientIp(), dns).thenApply(IprevCheck::judge));
     }

@@ -62,6 +62,12 @@ public final class ReverseMxCheck implements Check {
         return name;
     }
 
+    /** The headers' domains at the end of DATA; MAIL FROM's and the PTR name's at MAIL, as the issue places them. */
+    @Override
+    public Stage stage() {
+        return source == Source.FROM || source == Source.REPLY_TO ? Stage.DATA : Stage.MAIL;
+    }
+
     @Override
     public CompletableFuture<CheckResult> run(SessionFacts facts, Resolver dns) {
         return Guard.of(name, domain(facts, dns).thenCompose(found -> {

@@ -18,6 +18,11 @@ public final class SenderDomainCheck implements Check {
     }
 
     @Override
+    public Stage stage() {
+        return Stage.MAIL;
+    }
+
+    @Override
     public CompletableFuture<CheckResult> run(SessionFacts facts, Resolver dns) {
         if (facts.mailFrom() == null) {
             return done(CheckResult.none(NAME, "no MAIL FROM given"));
