@@ -50,7 +50,7 @@ public final class DsnBounceSink implements BounceSink {
     public void bounce(Bounce bounce) throws IOException {
         Envelope original = bounce.envelope();
         DsnRequest request = new DsnRequest(original.id().toString(), original.sender(), original.arrival(),
-                recipients(bounce), headers(bounce.body()));
+                recipients(bounce), headers(original.traceHeaders(), bounce.body()));
         switch (builder.decide(request)) {
             case DsnDecision.Suppressed s -> log.info("{}: no notification for {} ({})", original.id(),
                     addresses(bounce.recipients()), s.reason());
@@ -92,8 +92,8 @@ public final class DsnBounceSink implements BounceSink {
      * notification, only without the headers (and so without the loop checks they allow: the
      * null-sender check, which matters most, needs none).
      */
-    private static DsnOriginalHeaders headers(Path body) {
-        try (InputStream in = Files.newInputStream(body)) {
+    private static DsnOriginalHeaders headers(String traceHeaders, Path body) {
+        try (InputStream in = SmtpBody.of(traceHeaders, body).open()) {
             return DsnOriginalHeaders.of(in.readNBytes(MAX_HEADER_BYTES));
         } catch (NoSuchFileException e) {
             log.warn("body {} is gone; the notification goes without the original headers", body);

@@ -3,7 +3,9 @@ package org.mxguard.delivery;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -23,7 +25,12 @@ public sealed interface SmtpBody {
     }
 
     static SmtpBody of(Path file) {
-        return new File(file);
+        return new File(file, "");
+    }
+
+    /** A queue file sent after the header fields the gateway added in front of it (Envelope#traceHeaders). */
+    static SmtpBody of(String prefix, Path file) {
+        return new File(file, prefix);
     }
 
     /** A message held in memory. The array is copied: a body never changes under a transaction. */
@@ -58,16 +65,17 @@ public sealed interface SmtpBody {
         }
     }
 
-    /** A message in a file, such as a queue file. */
-    record File(Path path) implements SmtpBody {
+    /** A message in a file, such as a queue file, with header fields to send before it ("" for none). */
+    record File(Path path, String prefix) implements SmtpBody {
         public File {
             Objects.requireNonNull(path, "path");
+            Objects.requireNonNull(prefix, "prefix");
         }
 
         @Override
         public long size() {
             try {
-                return Files.size(path);
+                return prefix.getBytes(StandardCharsets.UTF_8).length + Files.size(path);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read the size of " + path, e);
             }
@@ -75,7 +83,9 @@ public sealed interface SmtpBody {
 
         @Override
         public InputStream open() throws IOException {
-            return Files.newInputStream(path);
+            InputStream file = Files.newInputStream(path);
+            return prefix.isEmpty() ? file
+                    : new SequenceInputStream(new ByteArrayInputStream(prefix.getBytes(StandardCharsets.UTF_8)), file);
         }
     }
 }

@@ -162,7 +162,7 @@ public final class SmtpDeliverer implements Deliverer {
                 }
                 sessionsUsed++;
                 SmtpTransactionResult result = connection.get().send(new SmtpTransaction(envelope.sender(),
-                        List.copyOf(undecided.keySet()), SmtpBody.of(body), eightBit));
+                        List.copyOf(undecided.keySet()), SmtpBody.of(envelope.traceHeaders(), body), eightBit));
                 cache.offer(connection.get()); // kept only while it is in step with the server
                 settle(attempt, result);
             }

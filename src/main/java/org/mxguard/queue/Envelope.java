@@ -20,10 +20,17 @@ import java.util.Objects;
  * @param attempts    delivery rounds that ended with some recipient deferred; the backoff grows with it
  * @param nextAttempt when the message is next due for delivery
  * @param held        set by an administrator: a held message is kept but never delivered or expired
+ * @param traceHeaders header fields the gateway puts in front of the stored body when it sends it
+ *                    (Received:, Authentication-Results:), each ending in CRLF; "" for none. Kept
+ *                    apart because some are known only once the body has been streamed to disk.
  */
 public record Envelope(QueueId id, String sender, List<Recipient> recipients, Instant arrival,
-                       int attempts, Instant nextAttempt, boolean held) {
+                       int attempts, Instant nextAttempt, boolean held, String traceHeaders) {
     public Envelope {
+        Objects.requireNonNull(traceHeaders, "traceHeaders");
+        if (!traceHeaders.isEmpty() && !traceHeaders.endsWith("\r\n")) {
+            throw new IllegalArgumentException("trace header fields must end in CRLF");
+        }
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(sender, "sender");
         Objects.requireNonNull(arrival, "arrival");
@@ -49,7 +56,7 @@ public record Envelope(QueueId id, String sender, List<Recipient> recipients, In
     /** A message just received: every recipient pending (a repeated RCPT TO counts once), due at once. */
     public static Envelope received(QueueId id, String sender, List<String> recipients, Instant arrival) {
         List<Recipient> pending = new LinkedHashSet<>(recipients).stream().map(Recipient::pending).toList();
-        return new Envelope(id, sender, pending, arrival, 0, arrival, false);
+        return new Envelope(id, sender, pending, arrival, 0, arrival, false, "");
     }
 
     public boolean isNullSender() {
@@ -88,14 +95,18 @@ public record Envelope(QueueId id, String sender, List<Recipient> recipients, In
 
     /** The same message for other recipients, e.g. the part handed to one destination. */
     public Envelope withRecipients(List<Recipient> newRecipients) {
-        return new Envelope(id, sender, newRecipients, arrival, attempts, nextAttempt, held);
+        return new Envelope(id, sender, newRecipients, arrival, attempts, nextAttempt, held, traceHeaders);
     }
 
     public Envelope withSchedule(int newAttempts, Instant newNextAttempt) {
-        return new Envelope(id, sender, recipients, arrival, newAttempts, newNextAttempt, held);
+        return new Envelope(id, sender, recipients, arrival, newAttempts, newNextAttempt, held, traceHeaders);
     }
 
     public Envelope withHeld(boolean newHeld) {
-        return new Envelope(id, sender, recipients, arrival, attempts, nextAttempt, newHeld);
+        return new Envelope(id, sender, recipients, arrival, attempts, nextAttempt, newHeld, traceHeaders);
+    }
+
+    public Envelope withTraceHeaders(String fields) {
+        return new Envelope(id, sender, recipients, arrival, attempts, nextAttempt, held, fields);
     }
 }

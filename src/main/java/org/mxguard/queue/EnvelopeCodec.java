@@ -41,6 +41,9 @@ final class EnvelopeCodec {
         root.put("attempts", envelope.attempts());
         root.put("nextAttempt", envelope.nextAttempt().toString());
         root.put("held", envelope.held());
+        if (!envelope.traceHeaders().isEmpty()) {
+            root.put("traceHeaders", envelope.traceHeaders());
+        }
         ArrayNode recipients = root.putArray("recipients");
         for (Recipient recipient : envelope.recipients()) {
             recipients.addObject()
@@ -77,7 +80,8 @@ final class EnvelopeCodec {
             }
             return new Envelope(QueueId.parse(text(root, "id")), text(root, "sender"), recipients,
                     Instant.parse(text(root, "arrival")), integer(root, "attempts"),
-                    Instant.parse(text(root, "nextAttempt")), bool(root, "held"));
+                    Instant.parse(text(root, "nextAttempt")), bool(root, "held"),
+                    root.has("traceHeaders") ? text(root, "traceHeaders") : "");
         } catch (IllegalArgumentException | DateTimeParseException e) {
             throw new IOException(e.getMessage(), e);
         }

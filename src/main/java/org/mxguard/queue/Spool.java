@@ -258,7 +258,16 @@ public final class Spool {
 
         /** Queues the message: when this returns it survives a crash, and the caller may answer 250. */
         public Envelope commit() throws NotQueuedException {
+            return commit("");
+        }
+
+        /**
+         * {@link #commit()}, with header fields to send in front of the body (see
+         * {@link Envelope#traceHeaders}), e.g. the results of checks that read the body's headers.
+         */
+        public Envelope commit(String traceHeaders) throws NotQueuedException {
             requireOpen();
+            Envelope envelope = this.envelope.withTraceHeaders(traceHeaders);
             if (!written) {
                 throw new IllegalStateException("no body written for " + id());
             }

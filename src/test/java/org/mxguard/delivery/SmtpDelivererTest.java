@@ -113,6 +113,22 @@ class SmtpDelivererTest {
     }
 
     @Test
+    void theGatewaysTraceHeadersGoInFrontOfTheStoredBody() throws Exception {
+        String trace = "Received: from client.test (client.test [192.0.2.9])\r\n\tby gw.test (mxguard) id X;"
+                + " Mon, 23 Nov 2026 00:00:00 +0000\r\nAuthentication-Results: gw.test; iprev=pass\r\n";
+        Envelope envelope = Envelope.received(ids.next(), "alice@example.org", List.of("ok1@peer.test"), clock.instant())
+                .withTraceHeaders(trace);
+
+        assertThat(deliverer(Optional.empty()).deliver(envelope, body).get(10, TimeUnit.SECONDS).of("ok1@peer.test"))
+                .isInstanceOf(RecipientOutcome.Delivered.class);
+
+        byte[] sent = SmtpTestPeer.data(peer.awaitEvents("message", 1).getFirst());
+        byte[] stored = java.nio.file.Files.readAllBytes(body);
+        assertThat(new String(sent, java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo(trace + new String(stored, java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
     void onlyA2xxAfterTheDataDelivers() throws Exception {
         SmtpDeliverer deliverer = deliverer(Optional.empty());
 

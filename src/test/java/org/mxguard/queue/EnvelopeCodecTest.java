@@ -18,11 +18,14 @@ class EnvelopeCodecTest {
             new Recipient("a@example.org", Recipient.Status.PENDING, "451 4.2.0 greylisted, réessayez \"plus tard\""),
             new Recipient("b@Example.NET", Recipient.Status.DELIVERED, "250 2.0.0 Ok: queued as 4XyZ"),
             new Recipient("postmaster", Recipient.Status.BOUNCED, "550 5.1.1 <postmaster>: no such user\r\nsecond line")),
-            Instant.parse("2025-03-01T10:00:00.123Z"), 3, Instant.parse("2025-03-01T10:35:00Z"), true);
+            Instant.parse("2025-03-01T10:00:00.123Z"), 3, Instant.parse("2025-03-01T10:35:00Z"), true, "");
 
     @Test
     void roundTrips() throws IOException {
         assertThat(EnvelopeCodec.decode(EnvelopeCodec.encode(SAMPLE))).isEqualTo(SAMPLE);
+        Envelope stamped = SAMPLE.withTraceHeaders("Received: from a (b [192.0.2.1])\r\n\tby c; date\r\n");
+        assertThat(EnvelopeCodec.decode(EnvelopeCodec.encode(stamped))).isEqualTo(stamped);
+        assertThat(new String(EnvelopeCodec.encode(SAMPLE), UTF_8)).doesNotContain("traceHeaders");
     }
 
     @Test
