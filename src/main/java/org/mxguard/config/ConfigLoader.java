@@ -34,6 +34,23 @@ import java.util.Optional;
  * hostnames = ["mx.example.org"]   # fully-qualified
  * addresses = ["192.0.2.25", "2001:db8::25"]
  *
+ * [smtp]                       # the SMTP listener; limits and timeouts default to Postfix's
+ * listen = ["0.0.0.0:25"]      # IP, IP:PORT or [IPv6]:PORT (port 25 if none); --listen overrides
+ * hostname = "mx.example.org"  # banner, Received:, authserv-id; default: [delivery].helo, else the machine's
+ * trusted-networks = ["10.0.0.0/8"]   # CIDRs whose clients may relay to any domain; default none
+ * max-message-bytes = 10240000 # 1024 to 2147483647 (message_size_limit)
+ * max-recipients = 1000        # per message, 1 to 100000 (smtpd_recipient_limit)
+ * max-connections = 10000      # at once, all clients, 1 to 1000000
+ * max-connections-per-client = 50   # 1 to 1000000 (smtpd_client_connection_count_limit)
+ * command-timeout-s = 300      # longest wait for a command, 1 to 3600 (RFC 5321 4.5.3.2, smtpd_timeout)
+ * data-timeout-s = 300         # longest wait for the next piece of DATA, 1 to 3600
+ * hard-error-limit = 20        # error replies before disconnecting, 1 to 1000 (smtpd_hard_error_limit)
+ * greet-wait-ms = 1000         # pregreet test: a new client sees one banner line this long; 0 to 30000, 0: off
+ * reject-at = "rcpt"           # or "earliest" (rcpt: like smtpd_delay_reject = yes)
+ * dry-run = false              # log what would have been refused, refuse nothing
+ * tls-certificate = "/etc/mxguard/cert.pem"   # PEM files, both or neither; with both, STARTTLS is offered
+ * tls-key = "/etc/mxguard/key.pem"
+ *
  * [policy.iprev]               # per check: result = action
  * fail = "reject"
  * temperror = "tempfail"
@@ -95,7 +112,7 @@ import java.util.Optional;
  */
 public final class ConfigLoader {
     private static final List<String> SECTIONS =
-            List.of("dns", "identity", "policy", "allowlist", "delivery", "egress", "queue");
+            List.of("dns", "identity", "smtp", "policy", "allowlist", "delivery", "egress", "queue");
     private static final TomlMapper TOML = new TomlMapper();
 
     private ConfigLoader() {
@@ -116,6 +133,7 @@ public final class ConfigLoader {
         return new MxguardConfig(nameForMessages,
                 DnsSection.read(root.get("dns")),
                 IdentitySection.read(root.get("identity")),
+                SmtpSection.read(root.get("smtp")),
                 PolicySection.read(root.get("policy")),
                 AllowlistSection.read(root.get("allowlist")),
                 DeliverySection.read(root.get("delivery")),

@@ -105,6 +105,17 @@ final class ConfigNode {
         return value.longValue();
     }
 
+    /** {@code true} or {@code false}, or {@code ifAbsent} when the key is not there. */
+    boolean bool(boolean ifAbsent) throws ConfigException {
+        if (!isPresent()) {
+            return ifAbsent;
+        }
+        if (!value.isBoolean()) {
+            throw error("expected true or false, got " + describe(value));
+        }
+        return value.booleanValue();
+    }
+
     static String describe(JsonNode v) {
         if (v == null || v.isMissingNode() || v.isNull()) {
             return "nothing";

@@ -31,6 +31,11 @@ public record DeliverySettings(Transports transports, Optional<String> heloName,
     }
 
     /** For {@code --delivery-port}: MX hosts (and next hops without a port) on another port. */
+    /** The same settings with other transports (the CLI's {@code --relay-domain}). */
+    public DeliverySettings withTransports(Transports newTransports) {
+        return new DeliverySettings(newTransports, heloName, connectTimeout);
+    }
+
     public DeliverySettings withPort(int port) {
         return new DeliverySettings(transports.withDefaultPort(port), heloName, connectTimeout);
     }

@@ -12,16 +12,18 @@ import org.mxguard.policy.Policy;
  * Everything a configuration file sets.
  *
  * @param file      where it was read from; null for the built-in defaults
+ * @param smtp      the SMTP listener: addresses, name, trusted networks, limits, timeouts, TLS files
  * @param actions   the file's {@code [policy.*]} rules already laid over {@link ActionTable#defaults()}
  * @param delivery  how mail leaves: routing, port, EHLO name
  * @param egress    the source addresses mail leaves from, in order; empty: the system chooses
  * @param queue     the spool and the retry schedule
  */
-public record MxguardConfig(Path file, DnsSettings dns, LocalIdentity identity, ActionTable actions,
+public record MxguardConfig(Path file, DnsSettings dns, LocalIdentity identity, SmtpSettings smtp, ActionTable actions,
         Allowlist allowlist, DeliverySettings delivery, List<EgressSettings> egress, QueueSettings queue) {
     public MxguardConfig {
         Objects.requireNonNull(dns, "dns");
         Objects.requireNonNull(identity, "identity");
+        Objects.requireNonNull(smtp, "smtp");
         Objects.requireNonNull(actions, "actions");
         Objects.requireNonNull(allowlist, "allowlist");
         Objects.requireNonNull(delivery, "delivery");
@@ -31,7 +33,8 @@ public record MxguardConfig(Path file, DnsSettings dns, LocalIdentity identity, 
 
     /** What mxguard does without a configuration file. */
     public static MxguardConfig defaults() {
-        return new MxguardConfig(null, DnsSettings.defaults(), LocalIdentity.none(), ActionTable.defaults(),
+        return new MxguardConfig(null, DnsSettings.defaults(), LocalIdentity.none(), SmtpSettings.defaults(),
+                ActionTable.defaults(),
                 Allowlist.empty(), DeliverySettings.defaults(), List.of(), QueueSettings.defaults());
     }
 
@@ -42,16 +45,21 @@ public record MxguardConfig(Path file, DnsSettings dns, LocalIdentity identity, 
 
     /** This configuration with other DNS settings (the CLI's {@code --dns}). */
     public MxguardConfig withDns(DnsSettings newDns) {
-        return new MxguardConfig(file, newDns, identity, actions, allowlist, delivery, egress, queue);
+        return new MxguardConfig(file, newDns, identity, smtp, actions, allowlist, delivery, egress, queue);
     }
 
     /** This configuration with other delivery settings (the CLI's {@code --delivery-port}). */
     public MxguardConfig withDelivery(DeliverySettings newDelivery) {
-        return new MxguardConfig(file, dns, identity, actions, allowlist, newDelivery, egress, queue);
+        return new MxguardConfig(file, dns, identity, smtp, actions, allowlist, newDelivery, egress, queue);
     }
 
     /** This configuration with other queue settings (the CLI's {@code --spool}, say). */
     public MxguardConfig withQueue(QueueSettings newQueue) {
-        return new MxguardConfig(file, dns, identity, actions, allowlist, delivery, egress, newQueue);
+        return new MxguardConfig(file, dns, identity, smtp, actions, allowlist, delivery, egress, newQueue);
+    }
+
+    /** This configuration with other SMTP listener settings (the CLI's {@code --listen}). */
+    public MxguardConfig withSmtp(SmtpSettings newSmtp) {
+        return new MxguardConfig(file, dns, identity, newSmtp, actions, allowlist, delivery, egress, queue);
     }
 }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.entry;
 
 import java.net.InetSocketAddress;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -44,6 +46,17 @@ class ConfigLoaderTest {
         assertThat(c.identity().addresses()).containsExactlyInAnyOrder(
                 InetAddresses.require("192.0.2.25"), InetAddresses.require("2001:db8::25"));
 
+        SmtpSettings smtp = c.smtp();
+        assertThat(smtp.listen()).containsExactly(
+                new InetSocketAddress(InetAddresses.require("192.0.2.25"), 25),
+                new InetSocketAddress(InetAddresses.require("2001:db8::25"), 25));
+        assertThat(smtp.hostname()).contains("mx.example.org");
+        assertThat(smtp.trustedNetworks()).containsExactly(
+                AllowlistEntry.Cidr.parse("10.0.0.0/8"), AllowlistEntry.Cidr.parse("2001:db8:1::/48"));
+        assertThat(smtp).as("the rest are the defaults, written out").usingRecursiveComparison()
+                .ignoringFields("listen", "hostname", "trustedNetworks").isEqualTo(SmtpSettings.defaults());
+        assertThat(smtp.tls()).as("the TLS files are commented out").isFalse();
+
         ActionTable a = c.actions();
         assertThat(a.actionFor("helo", Result.FAIL)).as("overridden").isEqualTo(Action.TAG);
         assertThat(a.actionFor("reverse-mx:from", Result.FAIL)).as("overridden by exact name").isEqualTo(Action.TAG);
@@ -80,11 +93,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void readmeShowsTheExample() throws Exception {
+        String readme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
+        String intro = "Example (`src/test/resources/config/example.toml`, loaded by the tests):\n\n```toml\n";
+        int start = readme.indexOf(intro);
+        assertThat(start).as("the README's example block").isNotNegative();
+        start += intro.length();
+        String shown = readme.substring(start, readme.indexOf("```\n", start));
+        assertThat(shown).isEqualTo(Files.readString(example(), StandardCharsets.UTF_8));
+    }
+
+    @Test
     void emptyTextIsTheDefaults() throws Exception {
         MxguardConfig c = ConfigLoader.parse("# nothing set\n", Path.of("empty.toml"));
         MxguardConfig d = MxguardConfig.defaults();
         assertThat(c.dns()).isEqualTo(d.dns());
         assertThat(c.identity()).isEqualTo(d.identity());
+        assertThat(c.smtp()).isEqualTo(d.smtp());
         assertThat(c.allowlist()).isEqualTo(d.allowlist());
         assertThat(c.delivery()).isEqualTo(d.delivery());
         assertThat(c.egress()).isEqualTo(d.egress()).isEmpty();
