@@ -1,6 +1,16 @@
 package org.mxguard.cli;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.mxguard.config.HostPort;
+import org.mxguard.config.SmtpSettings;
+import org.mxguard.delivery.NextHop;
+import org.mxguard.delivery.Transports;
+import org.mxguard.dns.Resolver;
+import org.mxguard.policy.AllowlistEntry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
@@ -14,12 +24,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code mxguard serve}: runs the queue and its delivery (the SMTP listener with the checks comes
- * with the gateway). Stops on SIGTERM/SIGINT, closing SMTP sessions and leaving the spool as it is.
+ * {@code mxguard serve}: the gateway. Listens for SMTP, checks each client as the conversation
+ * goes, queues what policy lets through, and delivers the queue. Stops on SIGTERM/SIGINT, closing
+ * the listeners and SMTP sessions and leaving the spool as it is.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Deliver the spool: MX routing (or relay domains / smart host from the config), retries on",
-                "the backoff schedule, bounces as DSNs. The SMTP listener comes with the gateway."})
+        description = {"Run the gateway: the SMTP listener with the identity checks, the durable queue, and delivery",
+                "(relay domains to their next hop, trusted clients' mail by MX). Without --config it runs an example",
+                "setup: listening on 127.0.0.1:2525, spool in var/spool, no relay domains unless given with",
+                "--relay-domain. Flags override the file."})
 public final class ServeCommand implements Callable<Integer> {
     /** sysexits.h EX_IOERR. */
     static final int EXIT_IO_ERROR = 74;
@@ -36,6 +49,24 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--delivery-port", paramLabel = "PORT", description = "TCP port of the next hops (default 25; for tests)")
     Integer deliveryPort;
 
+    @Option(names = "--listen", paramLabel = "HOST:PORT",
+            description = "address to accept SMTP on; repeatable (default: [smtp] listen, or 127.0.0.1:2525 without --config)")
+    List<String> listen = new ArrayList<>();
+
+    @Option(names = "--relay-domain", paramLabel = "DOMAIN=HOST:PORT",
+            description = "accept mail for DOMAIN and relay it to HOST:PORT (the MTA behind mxguard); repeatable")
+    List<String> relayDomains = new ArrayList<>();
+
+    @Option(names = "--trusted-network", paramLabel = "CIDR",
+            description = "clients that may send to any domain (delivered by MX); repeatable")
+    List<String> trustedNetworks = new ArrayList<>();
+
+    @Option(names = "--dry-run", description = "refuse nothing the checks would refuse: log what would have happened")
+    boolean dryRun;
+
+    /** The example setup's listener, when no --config names a real one. */
+    static final String EXAMPLE_LISTEN = "127.0.0.1:2525";
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         CommandLine cmd = spec.commandLine();
@@ -49,25 +80,90 @@ public final class ServeCommand implements Callable<Integer> {
             }
             cfg = cfg.withDelivery(cfg.delivery().withPort(deliveryPort));
         }
+        cfg = gatewayFlags(cfg, cmd);
         logEveryDelivery();
+        Resolver dns = Wiring.resolver(cfg.dns());
         DeliveryWiring wiring;
+        GatewayWiring gateway;
         try {
-            wiring = DeliveryWiring.start(cfg, Wiring.resolver(cfg.dns()), Clock.systemUTC(), RandomGenerator.getDefault());
+            wiring = DeliveryWiring.start(cfg, dns, Clock.systemUTC(), RandomGenerator.getDefault());
         } catch (IOException e) {
             // a spool that cannot be read, or another serve delivering it: one line, not a stack trace
             cmd.getErr().println("mxguard: cannot start: " + e.getMessage());
             return EXIT_IO_ERROR;
         }
+        try {
+            gateway = GatewayWiring.start(cfg, dns, wiring, Clock.systemUTC());
+        } catch (IOException e) {
+            wiring.close();
+            cmd.getErr().println("mxguard: cannot start: " + e.getMessage());
+            return EXIT_IO_ERROR;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            gateway.close();
             wiring.close();
             stopped.countDown();
         }, "mxguard-shutdown"));
-        cmd.getErr().printf("mxguard: delivering spool %s (%d messages queued), EHLO %s%n",
+        cmd.getErr().printf("mxguard: listening on %s as %s%s; delivering spool %s (%d messages queued), EHLO %s%n",
+                gateway.addresses().stream().map(ServeCommand::hostPort).collect(Collectors.joining(", ")),
+                gateway.hostname(), cfg.smtp().dryRun() ? " (dry run: refusing nothing)" : "",
                 cfg.queue().spool().toAbsolutePath(), wiring.recovery().messages().size(), wiring.heloName());
         cmd.getErr().flush();
         stopped.await();
         return 0;
+    }
+
+    /** The gateway's flags laid over the file (or over the example setup when there is no file). */
+    private MxguardConfig gatewayFlags(MxguardConfig cfg, CommandLine cmd) {
+        List<String> addresses = listen.isEmpty() && options.file == null ? List.of(EXAMPLE_LISTEN) : listen;
+        if (!addresses.isEmpty()) {
+            List<InetSocketAddress> parsed = new ArrayList<>();
+            for (String address : addresses) {
+                try {
+                    parsed.add(HostPort.parseIp(address, SmtpSettings.DEFAULT_PORT));
+                } catch (IllegalArgumentException e) {
+                    throw new CommandLine.ParameterException(cmd, "--listen " + address + ": " + e.getMessage());
+                }
+            }
+            cfg = cfg.withSmtp(cfg.smtp().withListen(parsed));
+        }
+        if (!relayDomains.isEmpty()) {
+            Transports transports = cfg.delivery().transports();
+            for (String relay : relayDomains) {
+                int equals = relay.indexOf('=');
+                if (equals <= 0 || equals == relay.length() - 1) {
+                    throw new CommandLine.ParameterException(cmd, "--relay-domain " + relay + ": use DOMAIN=HOST:PORT");
+                }
+                try {
+                    transports = transports.withRelayDomain(relay.substring(0, equals),
+                            NextHop.parse(relay.substring(equals + 1)));
+                } catch (IllegalArgumentException e) {
+                    throw new CommandLine.ParameterException(cmd, "--relay-domain " + relay + ": " + e.getMessage());
+                }
+            }
+            cfg = cfg.withDelivery(cfg.delivery().withTransports(transports));
+        }
+        if (!trustedNetworks.isEmpty()) {
+            List<AllowlistEntry.Cidr> networks = new ArrayList<>(cfg.smtp().trustedNetworks());
+            for (String network : trustedNetworks) {
+                try {
+                    networks.add(AllowlistEntry.Cidr.parse(network));
+                } catch (IllegalArgumentException e) {
+                    throw new CommandLine.ParameterException(cmd, "--trusted-network " + network + ": " + e.getMessage());
+                }
+            }
+            cfg = cfg.withSmtp(cfg.smtp().withTrustedNetworks(networks));
+        }
+        if (dryRun) {
+            cfg = cfg.withSmtp(cfg.smtp().withDryRun(true));
+        }
+        return cfg;
+    }
+
+    private static String hostPort(InetSocketAddress address) {
+        String host = address.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
     }
 
     /**

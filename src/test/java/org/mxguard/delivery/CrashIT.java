@@ -82,7 +82,8 @@ class CrashIT {
              DeliveryTestSink c = DeliveryTestSink.start(EQUAL_PREF_IP_C, port, slow.toArray(String[]::new))) {
             List<DeliveryTestSink> sinks = List.of(a, b, c);
             String[] serveArgs = {"serve", "--config", config.toString(), "--spool", spool.toString(),
-                    "--dns", bed.resolverHostPort(), "--delivery-port", Integer.toString(port)};
+                    "--dns", bed.resolverHostPort(), "--delivery-port", Integer.toString(port),
+                    "--listen", "127.0.0.1:" + DeliveryTestSink.freePortOn("127.0.0.1")};
             // kill points spread over the run, leaving the last stretch for the final, undisturbed drain
             int gap = MESSAGES / (KILLS + 2);
             int kills = 0;

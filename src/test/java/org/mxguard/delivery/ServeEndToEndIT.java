@@ -6,6 +6,8 @@ import static org.mxguard.testbed.TestZones.EQUAL_PREF_DOMAIN;
 import static org.mxguard.testbed.TestZones.EQUAL_PREF_IP_A;
 import static org.mxguard.testbed.TestZones.EQUAL_PREF_IP_B;
 import static org.mxguard.testbed.TestZones.EQUAL_PREF_IP_C;
+import static org.mxguard.testbed.TestZones.GOOD_IP;
+import static org.mxguard.testbed.TestZones.NO_PTR_IP;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +40,8 @@ class ServeEndToEndIT {
         try (DeliveryTestSink a = DeliveryTestSink.start(EQUAL_PREF_IP_A, port);
              DeliveryTestSink b = DeliveryTestSink.start(EQUAL_PREF_IP_B, port)) {
             Process serve = mxguard("serve", "--config", config.toString(), "--spool", spool.toString(),
-                    "--dns", bed.resolverHostPort(), "--delivery-port", Integer.toString(port));
+                    "--dns", bed.resolverHostPort(), "--delivery-port", Integer.toString(port),
+                    "--listen", "127.0.0.1:" + DeliveryTestSink.freePortOn("127.0.0.1"));
             try {
                 awaitStderr(serve, "delivering spool");
                 Process sendmail = mxguard("sendmail", "--spool", spool.toString(), "-f", "alice@good.test",
@@ -49,7 +52,7 @@ class ServeEndToEndIT {
                 assertThat(sendmail.waitFor(30, TimeUnit.SECONDS)).isTrue();
                 assertThat(sendmail.exitValue()).isZero();
 
-                List<String> received = awaitDumps(List.of(a, b), 30);
+                List<String> received = awaitDumps(List.of(a, b), "hello through the queue", 30);
                 assertThat(received).hasSize(1);
                 assertThat(received.get(0)).contains("Subject: end to end").contains("hello through the queue");
                 awaitEmptySpool(spool, 10);
@@ -58,6 +61,60 @@ class ServeEndToEndIT {
                 assertThat(serve.waitFor(20, TimeUnit.SECONDS)).as("serve stops on SIGTERM").isTrue();
             }
         }
+    }
+
+    /**
+     * The gateway as a user runs it: {@code serve} with flags only. A client with a confirmed PTR
+     * sends with Python's smtplib from its own 127.0.x.y address; the message is checked, queued and
+     * relayed to the protected MTA (smtp-sink) with the gateway's Received: and
+     * Authentication-Results: in front; a client without PTR is refused at RCPT; SIGTERM stops it all.
+     */
+    @Test
+    void serveListensChecksQueuesAndRelaysToTheProtectedMta(DnsTestBed bed) throws Exception {
+        String mta = "127.0.5.1";
+        int mtaPort = DeliveryTestSink.freePortOn(mta);
+        int smtpPort = DeliveryTestSink.freePortOn("127.0.0.1");
+        Path spool = dir.resolve("spool");
+        try (DeliveryTestSink protectedMta = DeliveryTestSink.start(mta, mtaPort)) {
+            Process serve = mxguard("serve", "--listen", "127.0.0.1:" + smtpPort, "--spool", spool.toString(),
+                    "--dns", bed.resolverHostPort(), "--relay-domain", "protected.test=[" + mta + "]:" + mtaPort);
+            try {
+                awaitStderr(serve, "listening on 127.0.0.1:" + smtpPort);
+                String accepted = smtplib(smtpPort, GOOD_IP, "mail.good.test", "alice@good.test", "bob@protected.test");
+                assertThat(accepted).isEqualTo("sent {}");
+                String refused = smtplib(smtpPort, NO_PTR_IP, "client.example.net", "x@good.test", "bob@protected.test");
+                assertThat(refused).startsWith("refused ").contains("550");
+
+                List<String> received = awaitDumps(List.of(protectedMta), "hello through the gateway", 30);
+                assertThat(received).singleElement().asString()
+                        .contains("Received: from mail.good.test (mail.good.test [" + GOOD_IP + "])")
+                        .contains("Authentication-Results: ")
+                        .contains("iprev=pass")
+                        .contains("Subject: through the gateway")
+                        .contains("hello through the gateway");
+                awaitEmptySpool(spool, 10);
+            } finally {
+                serve.destroy();
+                assertThat(serve.waitFor(20, TimeUnit.SECONDS)).as("serve stops on SIGTERM").isTrue();
+            }
+        }
+    }
+
+    /** Python's smtplib from {@code source}: "sent {refused recipients}" or "refused CODE MESSAGE". */
+    private static String smtplib(int port, String source, String helo, String from, String to) throws Exception {
+        String script = String.join("\n",
+                "import smtplib, sys",
+                "s = smtplib.SMTP('127.0.0.1', " + port + ", local_hostname='" + helo + "', source_address=('" + source + "', 0), timeout=30)",
+                "try:",
+                "    r = s.sendmail('" + from + "', ['" + to + "'], 'From: <" + from + ">\\r\\nSubject: through the gateway\\r\\n\\r\\nhello through the gateway\\r\\n')",
+                "    print('sent', r)",
+                "except smtplib.SMTPRecipientsRefused as e:",
+                "    print('refused', list(e.recipients.values())[0][0], list(e.recipients.values())[0][1].decode())",
+                "s.quit()");
+        Process python = new ProcessBuilder("/usr/bin/python3", "-c", script).redirectErrorStream(true).start();
+        String output = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertThat(python.waitFor(40, TimeUnit.SECONDS)).isTrue();
+        return output;
     }
 
     private static Process mxguard(String... args) throws IOException {
@@ -81,11 +138,11 @@ class ServeEndToEndIT {
         throw new AssertionError("serve ended before saying '" + text + "':\n" + seen);
     }
 
-    private static List<String> awaitDumps(List<DeliveryTestSink> sinks, int seconds) throws InterruptedException {
+    private static List<String> awaitDumps(List<DeliveryTestSink> sinks, String text, int seconds) throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (true) {
             List<String> all = sinks.stream().flatMap(s -> s.dumps().stream()).toList();
-            if (all.stream().anyMatch(d -> d.contains("hello through the queue")) || System.nanoTime() > end) {
+            if (all.stream().anyMatch(d -> d.contains(text)) || System.nanoTime() > end) {
                 return all;
             }
             Thread.sleep(100);

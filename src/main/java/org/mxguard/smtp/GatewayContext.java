@@ -1,0 +1,83 @@
+package org.mxguard.smtp;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.mxguard.policy.SessionChecks;
+import org.mxguard.queue.Envelope;
+import org.mxguard.queue.Spool;
+
+/**
+ * What every session of one gateway shares: its settings, the relay rules, how to start a
+ * session's checks, the spool and what to tell when a message is queued, and the clients that
+ * passed the greeting test.
+ */
+public final class GatewayContext {
+    /** postscreen_greet_ttl: a client that waited for the banner once is not made to wait again for a day. */
+    static final Duration GREETING_PASS_TTL = Duration.ofDays(1);
+
+    private final SessionSettings settings;
+    private final RelayControl relay;
+    private final Function<InetAddress, SessionChecks> checks;
+    private final Spool spool;
+    private final Consumer<Envelope> queued;
+    private final Clock clock;
+    private final Cache<InetAddress, Boolean> greeted = Caffeine.newBuilder()
+            .expireAfterWrite(GREETING_PASS_TTL).maximumSize(1_000_000).build();
+
+    /**
+     * @param checks starts the checks of a session from its client's address
+     * @param queued told of every message queued, e.g. the queue runner's {@code offer}
+     */
+    public GatewayContext(SessionSettings settings, RelayControl relay, Function<InetAddress, SessionChecks> checks,
+            Spool spool, Consumer<Envelope> queued, Clock clock) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.relay = Objects.requireNonNull(relay, "relay");
+        this.checks = Objects.requireNonNull(checks, "checks");
+        this.spool = Objects.requireNonNull(spool, "spool");
+        this.queued = Objects.requireNonNull(queued, "queued");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    /** The session factory for {@link SmtpServer#start}. */
+    public SmtpServer.SessionFactory sessions() {
+        return socket -> new SmtpSession(socket, this);
+    }
+
+    SessionSettings settings() {
+        return settings;
+    }
+
+    RelayControl relay() {
+        return relay;
+    }
+
+    SessionChecks checks(InetAddress client) {
+        return checks.apply(client);
+    }
+
+    Spool spool() {
+        return spool;
+    }
+
+    void queued(Envelope envelope) {
+        queued.accept(envelope);
+    }
+
+    boolean passedGreeting(InetAddress client) {
+        return greeted.getIfPresent(client) != null;
+    }
+
+    void greetingPassed(InetAddress client) {
+        greeted.put(client, Boolean.TRUE);
+    }
+}

@@ -1,0 +1,197 @@
+package org.mxguard.smtp;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.mxguard.dns.DnsNames;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's SMTP listeners: one virtual thread accepts on each address, and one virtual thread
+ * per connection runs its {@link SmtpSession}. A client that waits, or dribbles, holds only its own
+ * thread, so thousands of slow clients cost memory, not service to the others. Connections beyond
+ * the total or the per-client limit are told so ({@code 421}) and closed before any work is done.
+ */
+public final class SmtpServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SmtpServer.class);
+
+    /**
+     * How the listener behaves; the defaults are Postfix's where Postfix has one.
+     *
+     * @param maxConnections          connections at once, all clients together
+     * @param maxConnectionsPerClient connections at once from one IP address (smtpd_client_connection_count_limit)
+     */
+    public record Limits(int maxConnections, int maxConnectionsPerClient) {
+        public static final Limits DEFAULT = new Limits(10_000, 50);
+
+        public Limits {
+            if (maxConnections < 1 || maxConnectionsPerClient < 1) {
+                throw new IllegalArgumentException("connection limits must be at least 1");
+            }
+        }
+    }
+
+    private final Limits limits;
+    private final SessionFactory sessions;
+    private final List<ServerSocket> listeners = new ArrayList<>();
+    private final List<Thread> acceptors = new ArrayList<>();
+    private final AtomicInteger open = new AtomicInteger();
+    private final ConcurrentHashMap<InetAddress, AtomicInteger> perClient = new ConcurrentHashMap<>();
+    private final java.util.Set<Socket> connections = ConcurrentHashMap.newKeySet();
+    private volatile boolean closing;
+
+    /** Makes the session that serves one accepted connection. */
+    @FunctionalInterface
+    public interface SessionFactory {
+        Runnable session(Socket socket);
+    }
+
+    private SmtpServer(Limits limits, SessionFactory sessions) {
+        this.limits = Objects.requireNonNull(limits, "limits");
+        this.sessions = Objects.requireNonNull(sessions, "sessions");
+    }
+
+    /**
+     * Binds every address (all or none: a failure closes the ones already bound) and starts
+     * accepting.
+     *
+     * @throws IOException an address could not be bound, e.g. in use or not local
+     */
+    public static SmtpServer start(List<InetSocketAddress> addresses, Limits limits, SessionFactory sessions)
+            throws IOException {
+        if (addresses.isEmpty()) {
+            throw new IllegalArgumentException("no address to listen on");
+        }
+        SmtpServer server = new SmtpServer(limits, sessions);
+        try {
+            for (InetSocketAddress address : addresses) {
+                ServerSocket listener = new ServerSocket();
+                listener.setReuseAddress(true);
+                try {
+                    listener.bind(address, 1024);
+                } catch (IOException e) {
+                    listener.close();
+                    throw new IOException("cannot listen on " + HostPortText.of(address) + ": " + e.getMessage(), e);
+                }
+                server.listeners.add(listener);
+            }
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        for (ServerSocket listener : server.listeners) {
+            server.acceptors.add(Thread.ofVirtual().name("smtp-accept-" + listener.getLocalPort())
+                    .start(() -> server.accept(listener)));
+        }
+        return server;
+    }
+
+    /** The addresses actually bound (a port 0 in the request is the chosen port here). */
+    public List<InetSocketAddress> addresses() {
+        return listeners.stream().map(l -> (InetSocketAddress) l.getLocalSocketAddress()).toList();
+    }
+
+    /** Connections open right now. */
+    public int openConnections() {
+        return open.get();
+    }
+
+    private void accept(ServerSocket listener) {
+        while (!closing) {
+            Socket socket;
+            try {
+                socket = listener.accept();
+            } catch (IOException e) {
+                if (!closing) {
+                    log.error("accepting on {} failed: {}", listener.getLocalSocketAddress(), e.toString());
+                }
+                return;
+            }
+            Thread.ofVirtual().name("smtp-session").start(() -> serve(socket));
+        }
+    }
+
+    private void serve(Socket socket) {
+        InetAddress client = DnsNames.canonical(socket.getInetAddress());
+        AtomicInteger fromClient = perClient.computeIfAbsent(client, c -> new AtomicInteger());
+        int total = open.incrementAndGet();
+        int mine = fromClient.incrementAndGet();
+        connections.add(socket);
+        try {
+            if (total > limits.maxConnections()) {
+                refuse(socket, "421 4.3.2 Service not available, too many connections; try again later");
+            } else if (mine > limits.maxConnectionsPerClient()) {
+                refuse(socket, "421 4.7.0 Error: too many connections from " + client.getHostAddress());
+            } else {
+                sessions.session(socket).run();
+            }
+        } catch (RuntimeException e) {
+            log.error("session with {} failed", client.getHostAddress(), e);
+        } finally {
+            connections.remove(socket);
+            closeQuietly(socket);
+            open.decrementAndGet();
+            if (fromClient.decrementAndGet() == 0) {
+                perClient.remove(client, fromClient);
+            }
+        }
+    }
+
+    private static void refuse(Socket socket, String reply) {
+        try {
+            socket.getOutputStream().write((reply + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+        } catch (IOException e) {
+            // gone already
+        }
+    }
+
+    /** Stops accepting and closes every connection; sessions end on their next read or write. */
+    @Override
+    public void close() {
+        closing = true;
+        for (ServerSocket listener : listeners) {
+            closeQuietly(listener);
+        }
+        for (Socket socket : connections) {
+            closeQuietly(socket);
+        }
+        for (Thread acceptor : acceptors) {
+            try {
+                acceptor.join(Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            if (!(e instanceof SocketException)) {
+                log.debug("close failed: {}", e.toString());
+            }
+        }
+    }
+
+    /** HOST:PORT, with brackets for IPv6, for messages. */
+    private static final class HostPortText {
+        static String of(InetSocketAddress address) {
+            String host = address.getAddress() == null ? address.getHostString() : address.getAddress().getHostAddress();
+            return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
+        }
+    }
+}

@@ -1,0 +1,487 @@
+package org.mxguard.smtp;
+
+import java.io.BufferedOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.time.ZoneId;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.mxguard.check.IprevCheck;
+import org.mxguard.check.Result;
+import org.mxguard.dns.DnsNames;
+import org.mxguard.policy.Action;
+import org.mxguard.policy.Evaluator;
+import org.mxguard.policy.Reply;
+import org.mxguard.policy.SessionChecks;
+import org.mxguard.queue.Envelope;
+import org.mxguard.queue.NotQueuedException;
+import org.mxguard.queue.Spool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client's SMTP conversation (RFC 5321), on its own virtual thread: the state machine, the
+ * checks started as each stage gives their inputs, the policy's replies, and the message streamed
+ * into a spool draft that is committed only when everything says yes.
+ *
+ * <p>Replies are buffered and flushed when the client has nothing more waiting (RFC 2920
+ * pipelining), so a pipelined MAIL/RCPT/DATA costs one write.
+ */
+final class SmtpSession implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(SmtpSession.class);
+    /** The longest a reply may wait for the checks before the client is told to come back. */
+    private static final Duration VERDICT_WAIT = Duration.ofSeconds(60);
+
+    private final Socket socket;
+    private final GatewayContext context;
+    private final SessionSettings settings;
+    private final InetAddress client;
+
+    private SmtpInput input;
+    private OutputStream out;
+    private SessionChecks checks;
+    private int errors;
+
+    // the session
+    private String helo;
+    private boolean extended;
+
+    // the transaction
+    private SmtpPath sender;
+    private MailParameters parameters;
+    private boolean senderGiven;
+    private final List<String> recipients = new ArrayList<>();
+    private Evaluator.Evaluation transactionVerdict;
+
+    SmtpSession(Socket socket, GatewayContext context) {
+        this.socket = socket;
+        this.context = context;
+        this.settings = context.settings();
+        this.client = DnsNames.canonical(socket.getInetAddress());
+    }
+
+    @Override
+    public void run() {
+        try {
+            socket.setSoTimeout((int) settings.commandTimeout().toMillis());
+            socket.setTcpNoDelay(true);
+            input = new SmtpInput(socket.getInputStream());
+            out = new BufferedOutputStream(socket.getOutputStream(), 4096);
+            if (!greet()) {
+                return;
+            }
+            checks = context.checks(client);
+            while (true) {
+                String line;
+                try {
+                    line = input.readCommandLine();
+                } catch (SmtpInput.CommandLineException e) {
+                    if (!error(e.kind() == SmtpInput.CommandLineException.Kind.TOO_LONG
+                            ? new Reply(500, "5.5.2", "Error: line too long")
+                            : new Reply(500, "5.5.2", "Error: bare <CR> or <LF> in a command"))) {
+                        return;
+                    }
+                    continue;
+                }
+                if (!command(line)) {
+                    return;
+                }
+            }
+        } catch (SocketTimeoutException e) {
+            quietly(new Reply(421, "4.4.2", settings.hostname() + " Error: timeout exceeded"));
+        } catch (CheckFailure e) {
+            log.error("{}: {}", client.getHostAddress(), e.getMessage());
+            quietly(new Reply(421, "4.3.0", settings.hostname() + " Error: temporary failure; try again later"));
+        } catch (EOFException e) {
+            log.debug("{} went away", client.getHostAddress());
+        } catch (IOException e) {
+            log.debug("session with {} ended: {}", client.getHostAddress(), e.toString());
+        }
+    }
+
+    /**
+     * The banner. A client seen for the first time gets its first line only and must wait the
+     * greet pause (postscreen's pregreet test): one that talks before the banner is complete is a
+     * bot that does not wait for the server, and is refused.
+     */
+    private boolean greet() throws IOException {
+        String banner = settings.hostname() + " ESMTP mxguard";
+        if (settings.greetWait().isZero() || context.passedGreeting(client)) {
+            reply(new Reply(220, null, banner));
+            flush();
+            return true;
+        }
+        write("220-" + banner + "\r\n");
+        flush();
+        long end = System.nanoTime() + settings.greetWait().toNanos();
+        while (System.nanoTime() < end) {
+            if (input.hasPendingInput()) {
+                log.info("{}: PREGREET: talked before the greeting was complete; refused", client.getHostAddress());
+                reply(new Reply(521, "5.5.1", "Protocol error: you talked before my greeting"));
+                flush();
+                return false;
+            }
+            sleep(Math.min(50, Duration.ofNanos(end - System.nanoTime()).toMillis() + 1));
+        }
+        context.greetingPassed(client);
+        reply(new Reply(220, null, banner));
+        flush();
+        return true;
+    }
+
+    /** Handles one command line; false when the session is over. */
+    private boolean command(String line) throws IOException {
+        int space = line.indexOf(' ');
+        String verb = (space < 0 ? line : line.substring(0, space)).toUpperCase(Locale.ROOT);
+        String argument = space < 0 ? "" : line.substring(space + 1);
+        return switch (verb) {
+            case "EHLO" -> hello(argument, true);
+            case "HELO" -> hello(argument, false);
+            case "MAIL" -> mail(argument);
+            case "RCPT" -> rcpt(argument);
+            case "DATA" -> data(argument);
+            case "RSET" -> {
+                resetTransaction();
+                yield answer(new Reply(250, "2.0.0", "Ok"));
+            }
+            case "NOOP" -> answer(new Reply(250, "2.0.0", "Ok"));
+            case "VRFY" -> answer(new Reply(252, "2.0.0", "Cannot VRFY user, but will accept message and attempt delivery"));
+            case "HELP" -> answer(new Reply(214, "2.0.0", "See RFC 5321; commands: EHLO HELO MAIL RCPT DATA RSET NOOP VRFY QUIT"));
+            case "QUIT" -> {
+                reply(new Reply(221, "2.0.0", "Bye"));
+                flush();
+                yield false;
+            }
+            case "STARTTLS" -> error(new Reply(502, "5.5.1", "Error: STARTTLS is not offered here"));
+            default -> error(new Reply(502, "5.5.2", "Error: command not recognized"));
+        };
+    }
+
+    private boolean hello(String name, boolean ehlo) throws IOException {
+        String given = name.strip();
+        if (given.isEmpty()) {
+            return error(new Reply(501, "5.5.4", "Syntax: " + (ehlo ? "EHLO" : "HELO") + " hostname"));
+        }
+        resetTransaction();
+        helo = given;
+        extended = ehlo;
+        checks.helo(given);
+        if (settings.rejectAt() == SessionSettings.RejectAt.EARLIEST) {
+            Reply refusal = refusal(checks.verdict(), "HELO");
+            if (refusal != null) {
+                return answer(refusal);
+            }
+        }
+        if (!ehlo) {
+            return answer(new Reply(250, null, settings.hostname()));
+        }
+        write("250-" + settings.hostname() + "\r\n");
+        write("250-PIPELINING\r\n");
+        write("250-SIZE " + settings.maxMessageBytes() + "\r\n");
+        write("250-8BITMIME\r\n");
+        write("250-ENHANCEDSTATUSCODES\r\n");
+        write("250 SMTPUTF8\r\n");
+        flushUnlessPipelined();
+        return true;
+    }
+
+    private boolean mail(String argument) throws IOException {
+        if (helo == null) {
+            return error(new Reply(503, "5.5.1", "Error: send HELO/EHLO first"));
+        }
+        if (senderGiven) {
+            return error(new Reply(503, "5.5.1", "Error: nested MAIL command"));
+        }
+        if (!argument.regionMatches(true, 0, "FROM:", 0, 5)) {
+            return error(new Reply(501, "5.5.4", "Syntax: MAIL FROM:<address>"));
+        }
+        SmtpPath.MailFrom mail;
+        try {
+            mail = SmtpPath.mailFrom(argument.substring(5));
+        } catch (SmtpArgumentException e) {
+            return error(e.reply());
+        }
+        if (!extended && !mail.parameters().equals(MailParameters.NONE)) {
+            return error(new Reply(555, "5.5.4", "Error: ESMTP parameters need EHLO"));
+        }
+        if (mail.parameters().size().isPresent() && mail.parameters().size().getAsLong() > settings.maxMessageBytes()) {
+            return answer(new Reply(552, "5.3.4", "Message size exceeds fixed limit"));
+        }
+        sender = mail.path();
+        parameters = mail.parameters();
+        senderGiven = true;
+        checks.mail(sender.address());
+        if (settings.rejectAt() == SessionSettings.RejectAt.EARLIEST) {
+            Reply refusal = refusal(verdictOfTransaction(), "MAIL");
+            if (refusal != null) {
+                resetTransaction();
+                return answer(refusal);
+            }
+        }
+        return answer(new Reply(250, "2.1.0", "Ok"));
+    }
+
+    private boolean rcpt(String argument) throws IOException {
+        if (!senderGiven) {
+            return error(new Reply(503, "5.5.1", "Error: need MAIL command"));
+        }
+        if (recipients.size() >= settings.maxRecipients()) {
+            return answer(new Reply(452, "4.5.3", "Error: too many recipients"));
+        }
+        if (!argument.regionMatches(true, 0, "TO:", 0, 3)) {
+            return error(new Reply(501, "5.5.4", "Syntax: RCPT TO:<address>"));
+        }
+        SmtpPath recipient;
+        try {
+            recipient = SmtpPath.rcptTo(argument.substring(3), parameters.smtputf8());
+        } catch (SmtpArgumentException e) {
+            return error(e.reply());
+        }
+        if (context.relay().decide(recipient, client) instanceof RelayDecision.Refuse refused) {
+            log.info("{}: RCPT {} refused: {}", client.getHostAddress(), recipient, refused.why());
+            return error(refused.reply());
+        }
+        Reply refusal = refusal(verdictOfTransaction(), "RCPT <" + recipient.address() + ">");
+        if (refusal != null) {
+            return answer(refusal);
+        }
+        // RFC 5321 §4.5.1: the bare <postmaster> is this server's; it is queued under our host name
+        String address = recipient.isPostmaster() ? "postmaster@" + settings.hostname() : recipient.address();
+        if (!recipients.contains(address)) {
+            recipients.add(address);
+        }
+        return answer(new Reply(250, "2.1.5", "Ok"));
+    }
+
+    private boolean data(String argument) throws IOException {
+        if (!argument.isBlank()) {
+            return error(new Reply(501, "5.5.4", "Syntax: DATA"));
+        }
+        if (!senderGiven) {
+            return error(new Reply(503, "5.5.1", "Error: need MAIL command"));
+        }
+        if (recipients.isEmpty()) {
+            // RFC 2920: a pipelining client sends DATA even when every RCPT was refused
+            return error(new Reply(554, "5.5.1", "Error: no valid recipients"));
+        }
+        Spool.Draft draft;
+        try {
+            draft = context.spool().draft(sender.address(), recipients);
+        } catch (NotQueuedException e) {
+            log.warn("{}: not queued: {}", client.getHostAddress(), e.getMessage());
+            resetTransaction();
+            return answer(new Reply(NotQueuedException.REPLY_CODE, NotQueuedException.REPLY_ENHANCED_CODE,
+                    NotQueuedException.REPLY_TEXT));
+        }
+        try (draft) {
+            reply(new Reply(354, null, "End data with <CR><LF>.<CR><LF>"));
+            flush();
+            socket.setSoTimeout((int) settings.dataTimeout().toMillis());
+            DataOutcome[] outcome = new DataOutcome[1];
+            DataSink[] sink = new DataSink[1];
+            try {
+                draft.writeBody(file -> {
+                    sink[0] = new DataSink(file);
+                    outcome[0] = input.readData(sink[0], settings.maxMessageBytes());
+                    sink[0].flush();
+                    sink[0].throwFailure();
+                    return outcome[0].bytes();
+                });
+            } catch (NotQueuedException e) {
+                if (outcome[0] == null) {
+                    throw e.getCause() instanceof IOException io ? io : e; // the client, not the disk
+                }
+                log.warn("{}: not queued: {}", client.getHostAddress(), e.getMessage());
+                resetTransaction();
+                return answer(new Reply(NotQueuedException.REPLY_CODE, NotQueuedException.REPLY_ENHANCED_CODE,
+                        NotQueuedException.REPLY_TEXT));
+            } finally {
+                socket.setSoTimeout((int) settings.commandTimeout().toMillis());
+            }
+            return endOfData(draft, outcome[0], sink[0]);
+        }
+    }
+
+    private boolean endOfData(Spool.Draft draft, DataOutcome outcome, DataSink sink) throws IOException {
+        if (outcome.tooBig()) {
+            resetTransaction();
+            return answer(new Reply(552, "5.3.4", "Message size exceeds fixed limit"));
+        }
+        if (outcome.bareLineEnd()) {
+            // the data ended only at <CRLF>.<CRLF>, so nothing was smuggled; the message itself is refused
+            log.info("{}: message with a bare <CR> or <LF> refused", client.getHostAddress());
+            resetTransaction();
+            return answer(new Reply(550, "5.5.2", "Error: bare <CR> or <LF> in the message"));
+        }
+        checks.headers(sink.field("From").orElse(null), sink.field("Reply-To").orElse(null));
+        Evaluator.Evaluation evaluation = await(checks.verdict());
+        Reply refusal = refusal(evaluation, "end of DATA");
+        if (refusal != null) {
+            resetTransaction();
+            return answer(refusal);
+        }
+        String trace = traceHeaders(draft.id().toString(), evaluation);
+        Envelope queued;
+        try {
+            queued = draft.commit(trace);
+        } catch (NotQueuedException e) {
+            log.warn("{}: not queued: {}", client.getHostAddress(), e.getMessage());
+            resetTransaction();
+            return answer(new Reply(NotQueuedException.REPLY_CODE, NotQueuedException.REPLY_ENHANCED_CODE,
+                    NotQueuedException.REPLY_TEXT));
+        }
+        log.info("{}: from=<{}>, to={}, size={}, verdict={}, queued as {}", client.getHostAddress(), queued.sender(),
+                recipients, outcome.bytes(), evaluation.verdict().action().text(), queued.id());
+        context.queued(queued);
+        resetTransaction();
+        return answer(new Reply(250, "2.0.0", "Ok: queued as " + queued.id()));
+    }
+
+    /**
+     * Received: (RFC 5321 §4.4) and Authentication-Results: (RFC 8601) for the message, kept in its
+     * envelope and sent in front of the body.
+     */
+    private String traceHeaders(String queueId, Evaluator.Evaluation evaluation) {
+        Optional<String> ptr = evaluation.results().stream()
+                .filter(r -> r.name().equals(IprevCheck.NAME) && r.result() == Result.PASS)
+                .map(r -> r.evidence().get(IprevCheck.CONFIRMED)).filter(Objects::nonNull)
+                .map(names -> names.split(",")[0].strip()).findFirst();
+        ReceivedHeader received = new ReceivedHeader(helo, ptr, client, settings.hostname(),
+                new ReceivedHeader.Transport(extended, parameters.smtputf8(), false, Optional.empty()), queueId,
+                recipients, context.clock().instant(), ZoneId.systemDefault());
+        return received.render() + AuthenticationResultsHeader.render(settings.hostname(), checks.facts(),
+                evaluation.results());
+    }
+
+    /** The transaction's verdict at MAIL/RCPT: computed once, when first needed. */
+    private Evaluator.Evaluation verdictOfTransaction() throws IOException {
+        if (transactionVerdict == null) {
+            transactionVerdict = await(checks.verdict());
+        }
+        return transactionVerdict;
+    }
+
+    private Reply refusal(java.util.concurrent.CompletableFuture<Evaluator.Evaluation> verdict, String stage)
+            throws IOException {
+        return refusal(await(verdict), stage);
+    }
+
+    /**
+     * The reply that refuses, when the verdict refuses and this is not a dry run; a dry run logs
+     * what it would have done. A temporary DNS failure is a tempfail in the action table already,
+     * so no 5xx can come from one.
+     */
+    private Reply refusal(Evaluator.Evaluation evaluation, String stage) {
+        Action action = evaluation.verdict().action();
+        if (action != Action.REJECT && action != Action.TEMPFAIL) {
+            return null;
+        }
+        Reply reply = evaluation.verdict().reply();
+        if (settings.dryRun()) {
+            log.info("{}: dry run: would have answered {} at {}: {}", client.getHostAddress(), reply, stage,
+                    evaluation.verdict().decisions());
+            return null;
+        }
+        log.info("{}: {} at {}: {}", client.getHostAddress(), reply, stage, evaluation.verdict().decisions());
+        return reply;
+    }
+
+    private Evaluator.Evaluation await(java.util.concurrent.CompletableFuture<Evaluator.Evaluation> verdict)
+            throws IOException {
+        try {
+            return verdict.get(VERDICT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while the checks ran", e);
+        } catch (ExecutionException | TimeoutException e) {
+            // never a 5xx for our own trouble
+            throw new CheckFailure(e);
+        }
+    }
+
+    private void resetTransaction() {
+        sender = null;
+        parameters = null;
+        senderGiven = false;
+        recipients.clear();
+        transactionVerdict = null;
+        if (checks != null) {
+            checks.reset();
+        }
+    }
+
+    /** A reply to a command that went well (or was refused by policy): not an error. */
+    private boolean answer(Reply reply) throws IOException {
+        reply(reply);
+        flushUnlessPipelined();
+        return true;
+    }
+
+    /** A reply to a client error; past the hard error limit the session ends. */
+    private boolean error(Reply reply) throws IOException {
+        reply(reply);
+        if (++errors >= settings.hardErrorLimit()) {
+            reply(new Reply(421, "4.7.0", settings.hostname() + " Error: too many errors"));
+            flush();
+            return false;
+        }
+        flushUnlessPipelined();
+        return true;
+    }
+
+    private void reply(Reply reply) throws IOException {
+        write(reply.code() + " " + (reply.enhanced() == null ? "" : reply.enhanced() + " ") + reply.text() + "\r\n");
+    }
+
+    private void quietly(Reply reply) {
+        try {
+            reply(reply);
+            flush();
+        } catch (IOException e) {
+            // the client is gone
+        }
+    }
+
+    private void write(String text) throws IOException {
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void flush() throws IOException {
+        out.flush();
+    }
+
+    /** RFC 2920: replies to a pipelined group go out together, once the client has nothing more queued. */
+    private void flushUnlessPipelined() throws IOException {
+        if (!input.hasPendingInput()) {
+            out.flush();
+        }
+    }
+
+    private static void sleep(long millis) throws IOException {
+        try {
+            Thread.sleep(Math.max(1, millis));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    /** The checks could not answer in time or failed: the session tells the client to retry later. */
+    static final class CheckFailure extends IOException {
+        CheckFailure(Exception cause) {
+            super("checks failed: " + cause, cause);
+        }
+    }
+}

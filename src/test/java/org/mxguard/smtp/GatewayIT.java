@@ -1,0 +1,297 @@
+package org.mxguard.smtp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mxguard.testbed.TestZones.GOOD_HOST;
+import static org.mxguard.testbed.TestZones.GOOD_IP;
+import static org.mxguard.testbed.TestZones.NO_PTR_IP;
+import static org.mxguard.testbed.TestZones.SERVFAIL_PTR_IP;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.mxguard.check.CheckSuite;
+import org.mxguard.check.GenericNameClassifier;
+import org.mxguard.check.LocalIdentity;
+import org.mxguard.dns.CachingResolver;
+import org.mxguard.dns.DnsClient;
+import org.mxguard.policy.AllowlistEntry;
+import org.mxguard.policy.Policy;
+import org.mxguard.policy.SessionChecks;
+import org.mxguard.queue.Envelope;
+import org.mxguard.queue.NioSpoolFiles;
+import org.mxguard.queue.QueueIds;
+import org.mxguard.queue.Spool;
+import org.mxguard.testbed.DnsTestBed;
+
+/**
+ * The gateway end to end: a real listener, real DNS (NSD behind Unbound, on loopback), real
+ * clients (swaks and raw sockets) on their own 127.0.x.y source addresses, so every PTR scenario
+ * is the real thing; what is accepted lands in a real spool.
+ */
+@ExtendWith(DnsTestBed.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class GatewayIT {
+    private static final String HOSTNAME = "gw.mxguard.test";
+    private static final String PROTECTED = "protected.test";
+
+    @TempDir
+    Path spoolDirectory;
+
+    private final List<Envelope> queued = new ArrayList<>();
+    private SmtpServer server;
+    private Spool spool;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private InetSocketAddress start(DnsTestBed bed, SessionSettings settings, List<String> trusted) throws IOException {
+        spool = new Spool(spoolDirectory, new NioSpoolFiles(), new QueueIds(Clock.systemUTC(), new SplittableRandom(3)),
+                Clock.systemUTC(), 0);
+        spool.recover();
+        CachingResolver dns = new CachingResolver(
+                new DnsClient(List.of(bed.resolver()), Duration.ofMillis(700), 1, Runnable::run), 1000);
+        CheckSuite suite = CheckSuite.standard(LocalIdentity.none(), GenericNameClassifier.standard());
+        Policy policy = Policy.defaults();
+        RelayControl relay = new RelayControl(Set.of(PROTECTED),
+                trusted.stream().map(AllowlistEntry.Cidr::parse).toList());
+        GatewayContext context = new GatewayContext(settings, relay,
+                client -> new SessionChecks(suite, policy, dns, 20, client), spool,
+                envelope -> {
+                    synchronized (queued) {
+                        queued.add(envelope);
+                    }
+                }, Clock.systemUTC());
+        server = SmtpServer.start(List.of(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0)),
+                SmtpServer.Limits.DEFAULT, context.sessions());
+        return server.addresses().getFirst();
+    }
+
+    private InetSocketAddress start(DnsTestBed bed) throws IOException {
+        return start(bed, SessionSettings.defaults(HOSTNAME).withGreetWait(Duration.ZERO), List.of());
+    }
+
+    /** swaks from {@code source}, returning its transcript (stdout and stderr). */
+    private static String swaks(InetSocketAddress server, String source, String... more) throws Exception {
+        List<String> command = new ArrayList<>(List.of("swaks", "--server", server.getAddress().getHostAddress(),
+                "--port", Integer.toString(server.getPort()), "--local-interface", source, "--timeout", "20"));
+        command.addAll(List.of(more));
+        Process swaks = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String transcript = new String(swaks.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(swaks.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return transcript;
+    }
+
+    @Test
+    void aConfirmedSenderForARelayDomainIsQueuedWithTraceHeaders(DnsTestBed bed) throws Exception {
+        InetSocketAddress gateway = start(bed);
+
+        String transcript = swaks(gateway, GOOD_IP, "--ehlo", GOOD_HOST, "--from", "alice@good.test",
+                "--to", "bob@" + PROTECTED, "--header", "From: Alice <alice@good.test>", "--body", "hello");
+
+        assertThat(transcript).contains("<-  220 " + HOSTNAME + " ESMTP").contains("<-  250 2.1.5 Ok")
+                .containsPattern("<-  250 2\\.0\\.0 Ok: queued as [0-9a-v]{17}");
+        assertThat(queued).singleElement().satisfies(e -> {
+            assertThat(e.sender()).isEqualTo("alice@good.test");
+            assertThat(e.recipients()).extracting(r -> r.address()).containsExactly("bob@" + PROTECTED);
+            assertThat(e.traceHeaders()).startsWith("Received: from " + GOOD_HOST + " (" + GOOD_HOST + " [" + GOOD_IP + "])")
+                    .contains("by " + HOSTNAME + " (mxguard) with ESMTP id " + e.id())
+                    .contains("Authentication-Results: " + HOSTNAME + ";")
+                    .contains("iprev=pass");
+        });
+        String body = new String(java.nio.file.Files.readAllBytes(spool.body(queued.getFirst().id())), StandardCharsets.UTF_8);
+        assertThat(body).contains("From: Alice <alice@good.test>").contains("hello");
+    }
+
+    @Test
+    void aClientWithoutPtrIsRefusedAtRcptAndNothingIsQueued(DnsTestBed bed) throws Exception {
+        InetSocketAddress gateway = start(bed);
+
+        String transcript = swaks(gateway, NO_PTR_IP, "--ehlo", "client.example.net", "--from", "x@good.test",
+                "--to", "bob@" + PROTECTED);
+
+        assertThat(transcript).containsPattern("<\\*\\* +5\\d\\d 5\\.7\\.\\d+ ");
+        assertThat(queued).isEmpty();
+        assertThat(spool.list()).isEmpty();
+    }
+
+    @Test
+    void aDnsTemporaryFailureIsATempfailNeverARejection(DnsTestBed bed) throws Exception {
+        InetSocketAddress gateway = start(bed);
+
+        String transcript = swaks(gateway, SERVFAIL_PTR_IP, "--ehlo", "mail.servfail.test", "--from", "x@good.test",
+                "--to", "bob@" + PROTECTED);
+
+        assertThat(transcript).containsPattern("<\\*\\* +4\\d\\d 4\\.\\d\\.\\d+ ").doesNotContainPattern("<\\*\\* +5\\d\\d");
+        assertThat(queued).isEmpty();
+    }
+
+    @Test
+    void aDryRunRefusesNothingItWouldHaveRefused(DnsTestBed bed) throws Exception {
+        InetSocketAddress gateway = start(bed, SessionSettings.defaults(HOSTNAME).withGreetWait(Duration.ZERO).withDryRun(true),
+                List.of());
+
+        String transcript = swaks(gateway, NO_PTR_IP, "--ehlo", "client.example.net", "--from", "x@good.test",
+                "--to", "bob@" + PROTECTED);
+
+        assertThat(transcript).containsPattern("<-  250 2\\.0\\.0 Ok: queued as ");
+        assertThat(queued).hasSize(1);
+    }
+
+    @Test
+    void neverAnOpenRelayWhateverTheAddressForm(DnsTestBed bed) throws Exception {
+        InetSocketAddress gateway = start(bed);
+        for (String recipient : List.of("bob@elsewhere.test", "bob%elsewhere.test@" + PROTECTED,
+                "\"bob@elsewhere.test\"@" + PROTECTED, "elsewhere.test!bob@" + PROTECTED, "bob@[127.0.0.1]")) {
+            String transcript = swaks(gateway, GOOD_IP, "--ehlo", GOOD_HOST, "--from", "alice@good.test",
+                    "--to", recipient);
+            assertThat(transcript).as(recipient).containsPattern("<\\*\\* +554 5\\.7\\.1 .*Relay access denied");
+        }
+        // source routes go through a raw session: swaks does not send them
+        String reply = rawSession(gateway, GOOD_IP, "EHLO " + GOOD_HOST + "\r\nMAIL FROM:<alice@good.test>\r\n"
+                + "RCPT TO:<@" + PROTECTED + ":bob@elsewhere.test>\r\nQUIT\r\n");
+        assertThat(reply).contains("554 5.7.1");
+        assertThat(queued).isEmpty();
+    }
+
+    @Test
+    void aTrustedNetworkMaySendToAnyDomain(DnsTestBed bed) throws Exception {
+        InetSocketAddress gateway = start(bed, SessionSettings.defaults(HOSTNAME).withGreetWait(Duration.ZERO),
+                List.of(GOOD_IP + "/32"));
+
+        String transcript = swaks(gateway, GOOD_IP, "--ehlo", GOOD_HOST, "--from", "alice@good.test",
+                "--to", "someone@elsewhere.test");
+
+        assertThat(transcript).containsPattern("<-  250 2\\.0\\.0 Ok: queued as ");
+        assertThat(queued).singleElement().satisfies(e -> assertThat(e.recipients().getFirst().address())
+                .isEqualTo("someone@elsewhere.test"));
+    }
+
+    @Test
+    void dataEndsOnlyAtCrlfDotCrlfAndABareLineEndRefusesTheMessage(DnsTestBed bed) throws Exception {
+        InetSocketAddress gateway = start(bed);
+
+        // an SMTP smuggling attempt: "\n.\r\n" must not end the data, so the "MAIL FROM" after it is content
+        String reply = rawSession(gateway, GOOD_IP, "EHLO " + GOOD_HOST + "\r\nMAIL FROM:<alice@good.test>\r\n"
+                + "RCPT TO:<bob@" + PROTECTED + ">\r\nDATA\r\n",
+                "Subject: first\r\n\r\nbody\n.\r\nMAIL FROM:<admin@" + PROTECTED + ">\r\nRCPT TO:<bob@" + PROTECTED
+                        + ">\r\nDATA\r\nSubject: smuggled\r\n\r\nx\r\n.\r\nQUIT\r\n");
+
+        assertThat(reply).contains("354 ").contains("550 5.5.2").doesNotContain("Ok: queued");
+        assertThat(reply.split("\r\n")).filteredOn(line -> line.startsWith("250 2.1.0")).hasSize(1);
+        assertThat(queued).isEmpty();
+        assertThat(spool.list()).isEmpty();
+    }
+
+    @Test
+    void aClientThatTalksBeforeTheGreetingIsRefused(DnsTestBed bed) throws Exception {
+        InetSocketAddress gateway = start(bed, SessionSettings.defaults(HOSTNAME).withGreetWait(Duration.ofMillis(400)),
+                List.of());
+
+        try (Socket socket = connect(gateway, GOOD_IP)) {
+            socket.getOutputStream().write(("EHLO " + GOOD_HOST + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertThat(answer).startsWith("220-" + HOSTNAME).contains("521 5.5.1 Protocol error");
+        }
+        // a client that waits for the whole banner is served
+        String transcript = swaks(gateway, GOOD_IP, "--ehlo", GOOD_HOST, "--from", "alice@good.test",
+                "--to", "bob@" + PROTECTED);
+        assertThat(transcript).containsPattern("<-  250 2\\.0\\.0 Ok: queued as ");
+    }
+
+    @Test
+    void pipelinedCommandsGetTheirRepliesInOrder(DnsTestBed bed) throws Exception {
+        InetSocketAddress gateway = start(bed);
+
+        String reply = rawSession(gateway, GOOD_IP, "EHLO " + GOOD_HOST + "\r\n",
+                "MAIL FROM:<alice@good.test> SIZE=100\r\nRCPT TO:<bob@" + PROTECTED + ">\r\nRCPT TO:<x@elsewhere.test>\r\n"
+                        + "DATA\r\n", "Subject: pipelined\r\n\r\nhi\r\n.\r\nQUIT\r\n");
+
+        assertThat(reply).containsSubsequence("250-PIPELINING", "250 2.1.0 Ok", "250 2.1.5 Ok", "554 5.7.1",
+                "354 ", "250 2.0.0 Ok: queued as ", "221 2.0.0");
+        assertThat(queued).singleElement().satisfies(e -> assertThat(e.recipients()).hasSize(1));
+    }
+
+    private static Socket connect(InetSocketAddress gateway, String source) throws IOException {
+        Socket socket = new Socket();
+        socket.bind(new InetSocketAddress(InetAddress.getByName(source), 0));
+        socket.connect(gateway, 5000);
+        socket.setSoTimeout(20_000);
+        return socket;
+    }
+
+    /**
+     * A session written in parts: each part is sent once the server has answered what came before
+     * (the banner first), and the whole transcript of replies is returned.
+     */
+    private static String rawSession(InetSocketAddress gateway, String source, String... parts) throws IOException {
+        try (Socket socket = connect(gateway, source)) {
+            InputStream in = socket.getInputStream();
+            OutputStream out = socket.getOutputStream();
+            StringBuilder transcript = new StringBuilder();
+            transcript.append(readReply(in));
+            for (String part : parts) {
+                out.write(part.getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                long expected = part.lines().count();
+                for (long i = 0; i < expected && !transcript.toString().contains("221 "); i++) {
+                    String r = readReply(in);
+                    if (r.isEmpty()) {
+                        break;
+                    }
+                    transcript.append(r);
+                    if (r.startsWith("354")) {
+                        break; // what follows the 354 is data, answered once at its end
+                    }
+                }
+            }
+            return transcript.toString();
+        }
+    }
+
+    /** One whole reply (every line of a multi-line one), or "" at the end of the stream or after 3 s of silence. */
+    private static String readReply(InputStream in) throws IOException {
+        StringBuilder reply = new StringBuilder();
+        StringBuilder line = new StringBuilder();
+        while (true) {
+            int b;
+            try {
+                b = in.read();
+            } catch (java.net.SocketTimeoutException e) {
+                return reply.toString();
+            }
+            if (b < 0) {
+                return reply.toString();
+            }
+            line.append((char) b);
+            if (b == '\n') {
+                reply.append(line);
+                boolean last = line.length() < 4 || line.charAt(3) != '-';
+                line.setLength(0);
+                if (last) {
+                    return reply.toString();
+                }
+            }
+        }
+    }
+}
