@@ -293,10 +293,9 @@ final class SmtpSession implements Runnable {
             DataSink[] sink = new DataSink[1];
             try {
                 draft.writeBody(file -> {
-                    sink[0] = new DataSink(file);
+                    sink[0] = new DataSink(file, settings.hostname());
                     outcome[0] = input.readData(sink[0], settings.maxMessageBytes());
-                    sink[0].flush();
-                    sink[0].throwFailure();
+                    sink[0].finish();
                     return outcome[0].bytes();
                 });
             } catch (NotQueuedException e) {
@@ -324,6 +323,10 @@ final class SmtpSession implements Runnable {
             log.info("{}: message with a bare <CR> or <LF> refused", client.getHostAddress());
             resetTransaction();
             return answer(new Reply(550, "5.5.2", "Error: bare <CR> or <LF> in the message"));
+        }
+        if (sink.forgedFieldsDropped() > 0) {
+            log.info("{}: dropped {} Authentication-Results field(s) claiming to be ours ({})", client.getHostAddress(),
+                    sink.forgedFieldsDropped(), settings.hostname());
         }
         checks.headers(sink.field("From").orElse(null), sink.field("Reply-To").orElse(null));
         Evaluator.Evaluation evaluation = await(checks.verdict());

@@ -124,6 +124,21 @@ class GatewayIT {
     }
 
     @Test
+    void anAuthenticationResultsFieldForgingOurVerdictIsDropped(DnsTestBed bed) throws Exception {
+        InetSocketAddress gateway = start(bed);
+
+        String transcript = swaks(gateway, GOOD_IP, "--ehlo", GOOD_HOST, "--from", "alice@good.test",
+                "--to", "bob@" + PROTECTED, "--add-header", "Authentication-Results: " + HOSTNAME.toUpperCase()
+                        + "; iprev=pass policy.iprev=192.0.2.1",
+                "--add-header", "Authentication-Results: other.example; spf=pass", "--body", "forged");
+
+        assertThat(transcript).containsPattern("<-  250 2\\.0\\.0 Ok: queued as ");
+        String body = new String(java.nio.file.Files.readAllBytes(spool.body(queued.getFirst().id())), StandardCharsets.UTF_8);
+        assertThat(body).doesNotContain("192.0.2.1").contains("Authentication-Results: other.example; spf=pass")
+                .contains("forged");
+    }
+
+    @Test
     void aClientWithoutPtrIsRefusedAtRcptAndNothingIsQueued(DnsTestBed bed) throws Exception {
         InetSocketAddress gateway = start(bed);
 
