@@ -9,6 +9,7 @@ import org.mxguard.check.CheckSuite;
 import org.mxguard.check.GenericNameClassifier;
 import org.mxguard.config.MxguardConfig;
 import org.mxguard.config.SmtpSettings;
+import org.mxguard.delivery.Transports;
 import org.mxguard.dns.Resolver;
 import org.mxguard.policy.Policy;
 import org.mxguard.policy.SessionChecks;
@@ -16,6 +17,8 @@ import org.mxguard.smtp.GatewayContext;
 import org.mxguard.smtp.RelayControl;
 import org.mxguard.smtp.SessionSettings;
 import org.mxguard.smtp.SmtpServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The inbound side put together from the configuration: the SMTP listeners, each session's checks
@@ -23,12 +26,20 @@ import org.mxguard.smtp.SmtpServer;
  * what is accepted is queued durably and offered for delivery at once.
  */
 final class GatewayWiring implements AutoCloseable {
-    private final SmtpServer server;
-    private final String hostname;
+    private static final Logger log = LoggerFactory.getLogger(GatewayWiring.class);
 
-    private GatewayWiring(SmtpServer server, String hostname) {
+    private final SmtpServer server;
+    private final GatewayContext context;
+    private final Resolver dns;
+    private final String hostname;
+    private volatile MxguardConfig config;
+
+    private GatewayWiring(SmtpServer server, GatewayContext context, Resolver dns, String hostname, MxguardConfig config) {
         this.server = server;
+        this.context = context;
+        this.dns = dns;
         this.hostname = hostname;
+        this.config = config;
     }
 
     /**
@@ -41,23 +52,50 @@ final class GatewayWiring implements AutoCloseable {
             throws IOException {
         SmtpSettings smtp = config.smtp();
         String hostname = smtp.hostname().orElse(delivery.heloName());
+        GatewayContext.Setup setup = setup(config, config.delivery().transports(), hostname, dns);
+        GatewayContext context = new GatewayContext(setup.settings(), setup.relay(), setup.checks(), delivery.spool(),
+                queued -> delivery.runner().offer(queued.id()), clock);
+        SmtpServer server = SmtpServer.start(smtp.listen(),
+                new SmtpServer.Limits(smtp.maxConnections(), smtp.maxConnectionsPerClient()), context.sessions());
+        return new GatewayWiring(server, context, dns, hostname, config);
+    }
+
+    /**
+     * Takes a re-read configuration: policy, allowlist, relay domains, trusted networks, limits and
+     * timeouts apply to sessions that start from now on; sessions under way are not dropped. What
+     * needs a restart (listen addresses, connection limits, the spool, delivery) is said in the log.
+     */
+    void reload(MxguardConfig next) {
+        MxguardConfig previous = config;
+        // routing is built once: accepting for a relay domain the router does not know would send it by MX
+        context.reload(setup(next, previous.delivery().transports(), hostname, dns));
+        config = next;
+        if (!next.smtp().listen().equals(previous.smtp().listen())
+                || next.smtp().maxConnections() != previous.smtp().maxConnections()
+                || next.smtp().maxConnectionsPerClient() != previous.smtp().maxConnectionsPerClient()) {
+            log.warn("reload: listen addresses and connection limits change only on a restart");
+        }
+        if (!next.queue().equals(previous.queue()) || !next.delivery().equals(previous.delivery())
+                || !next.egress().equals(previous.egress())) {
+            log.warn("reload: [queue], [delivery] (relay domains included) and [[egress]] change only on a restart");
+        }
+        log.info("reload: configuration {} applied to new sessions", next.file() == null ? "(defaults)" : next.file());
+    }
+
+    /** What a session needs from the configuration, built afresh on start and on every reload. */
+    private static GatewayContext.Setup setup(MxguardConfig config, Transports routing, String hostname, Resolver dns) {
+        SmtpSettings smtp = config.smtp();
         SessionSettings session = new SessionSettings(hostname, smtp.maxMessageBytes(), smtp.maxRecipients(),
                 smtp.commandTimeout(), smtp.dataTimeout(), smtp.hardErrorLimit(), smtp.greetWait(),
                 smtp.rejectAt() == SmtpSettings.RejectAt.EARLIEST ? SessionSettings.RejectAt.EARLIEST
                         : SessionSettings.RejectAt.RCPT,
                 smtp.dryRun());
         // the domains mxguard relays for are those with a fixed next hop: the MTA it protects
-        RelayControl relay = new RelayControl(Set.copyOf(config.delivery().transports().relayDomains().keySet()),
-                smtp.trustedNetworks());
+        RelayControl relay = new RelayControl(Set.copyOf(routing.relayDomains().keySet()), smtp.trustedNetworks());
         CheckSuite suite = CheckSuite.standard(config.identity(), GenericNameClassifier.standard());
         Policy policy = new Policy(config.actions(), config.allowlist());
         int budget = config.dns().queryBudget();
-        GatewayContext context = new GatewayContext(session, relay,
-                client -> new SessionChecks(suite, policy, dns, budget, client), delivery.spool(),
-                queued -> delivery.runner().offer(queued.id()), clock);
-        SmtpServer server = SmtpServer.start(smtp.listen(),
-                new SmtpServer.Limits(smtp.maxConnections(), smtp.maxConnectionsPerClient()), context.sessions());
-        return new GatewayWiring(server, hostname);
+        return new GatewayContext.Setup(session, relay, client -> new SessionChecks(suite, policy, dns, budget, client));
     }
 
     List<InetSocketAddress> addresses() {

@@ -70,17 +70,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         CommandLine cmd = spec.commandLine();
-        MxguardConfig cfg = options.load(cmd);
-        if (spoolDir != null) {
-            cfg = cfg.withQueue(cfg.queue().withSpool(spoolDir));
-        }
-        if (deliveryPort != null) {
-            if (deliveryPort < 1 || deliveryPort > 65535) {
-                throw new CommandLine.ParameterException(cmd, "--delivery-port " + deliveryPort + ": use 1 to 65535");
-            }
-            cfg = cfg.withDelivery(cfg.delivery().withPort(deliveryPort));
-        }
-        cfg = gatewayFlags(cfg, cmd);
+        MxguardConfig cfg = configuration(cmd);
         logEveryDelivery();
         Resolver dns = Wiring.resolver(cfg.dns());
         DeliveryWiring wiring;
@@ -99,10 +89,14 @@ public final class ServeCommand implements Callable<Integer> {
             cmd.getErr().println("mxguard: cannot start: " + e.getMessage());
             return EXIT_IO_ERROR;
         }
+        Path spool = cfg.queue().spool();
+        ServerPidFile.write(spool);
+        reloadOnHangup(cmd, gateway);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             gateway.close();
             wiring.close();
+            ServerPidFile.remove(spool);
             stopped.countDown();
         }, "mxguard-shutdown"));
         cmd.getErr().printf("mxguard: listening on %s as %s%s; delivering spool %s (%d messages queued), EHLO %s%n",
@@ -112,6 +106,38 @@ public final class ServeCommand implements Callable<Integer> {
         cmd.getErr().flush();
         stopped.await();
         return 0;
+    }
+
+    /** The file (or the defaults) with every flag laid over it: at start, and again on each reload. */
+    private MxguardConfig configuration(CommandLine cmd) {
+        MxguardConfig cfg = options.load(cmd);
+        if (spoolDir != null) {
+            cfg = cfg.withQueue(cfg.queue().withSpool(spoolDir));
+        }
+        if (deliveryPort != null) {
+            if (deliveryPort < 1 || deliveryPort > 65535) {
+                throw new CommandLine.ParameterException(cmd, "--delivery-port " + deliveryPort + ": use 1 to 65535");
+            }
+            cfg = cfg.withDelivery(cfg.delivery().withPort(deliveryPort));
+        }
+        return gatewayFlags(cfg, cmd);
+    }
+
+    /**
+     * SIGHUP (or {@code mxguard reload}) re-reads the file; a file with an error is refused, with
+     * file, line and key in the log, and the running configuration stays.
+     */
+    private void reloadOnHangup(CommandLine cmd, GatewayWiring gateway) {
+        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> Thread.ofVirtual().name("reload").start(() -> {
+            try {
+                gateway.reload(configuration(cmd));
+            } catch (BadConfigException | CommandLine.ParameterException e) {
+                LoggerFactory.getLogger(ServeCommand.class).error("reload refused, running configuration kept: {}",
+                        e.getMessage());
+            } catch (RuntimeException e) {
+                LoggerFactory.getLogger(ServeCommand.class).error("reload failed, running configuration kept", e);
+            }
+        }));
     }
 
     /** The gateway's flags laid over the file (or over the example setup when there is no file). */

@@ -15,15 +15,23 @@ import org.mxguard.queue.Spool;
 /**
  * What every session of one gateway shares: its settings, the relay rules, how to start a
  * session's checks, the spool and what to tell when a message is queued, and the clients that
- * passed the greeting test.
+ * passed the greeting test. The first three can be replaced while the gateway runs
+ * ({@link #reload}): sessions under way finish with what they started with, new ones take the new.
  */
 public final class GatewayContext {
     /** postscreen_greet_ttl: a client that waited for the banner once is not made to wait again for a day. */
     static final Duration GREETING_PASS_TTL = Duration.ofDays(1);
 
-    private final SessionSettings settings;
-    private final RelayControl relay;
-    private final Function<InetAddress, SessionChecks> checks;
+    /** What a reload replaces, swapped as one. */
+    public record Setup(SessionSettings settings, RelayControl relay, Function<InetAddress, SessionChecks> checks) {
+        public Setup {
+            Objects.requireNonNull(settings, "settings");
+            Objects.requireNonNull(relay, "relay");
+            Objects.requireNonNull(checks, "checks");
+        }
+    }
+
+    private volatile Setup setup;
     private final Spool spool;
     private final Consumer<Envelope> queued;
     private final Clock clock;
@@ -36,9 +44,7 @@ public final class GatewayContext {
      */
     public GatewayContext(SessionSettings settings, RelayControl relay, Function<InetAddress, SessionChecks> checks,
             Spool spool, Consumer<Envelope> queued, Clock clock) {
-        this.settings = Objects.requireNonNull(settings, "settings");
-        this.relay = Objects.requireNonNull(relay, "relay");
-        this.checks = Objects.requireNonNull(checks, "checks");
+        this.setup = new Setup(settings, relay, checks);
         this.spool = Objects.requireNonNull(spool, "spool");
         this.queued = Objects.requireNonNull(queued, "queued");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -53,16 +59,17 @@ public final class GatewayContext {
         return socket -> new SmtpSession(socket, this);
     }
 
+    /** New settings, relay rules and checks for the sessions that start from now on. */
+    public void reload(Setup next) {
+        setup = Objects.requireNonNull(next, "next");
+    }
+
+    Setup setup() {
+        return setup;
+    }
+
     SessionSettings settings() {
-        return settings;
-    }
-
-    RelayControl relay() {
-        return relay;
-    }
-
-    SessionChecks checks(InetAddress client) {
-        return checks.apply(client);
+        return setup.settings();
     }
 
     Spool spool() {

@@ -46,6 +46,8 @@ final class SmtpSession implements Runnable {
 
     private final Socket socket;
     private final GatewayContext context;
+    /** This session's settings, relay rules and checks: a reload does not change them under it. */
+    private final GatewayContext.Setup setup;
     private final SessionSettings settings;
     private final InetAddress client;
 
@@ -68,7 +70,8 @@ final class SmtpSession implements Runnable {
     SmtpSession(Socket socket, GatewayContext context) {
         this.socket = socket;
         this.context = context;
-        this.settings = context.settings();
+        this.setup = context.setup();
+        this.settings = setup.settings();
         this.client = DnsNames.canonical(socket.getInetAddress());
     }
 
@@ -82,7 +85,7 @@ final class SmtpSession implements Runnable {
             if (!greet()) {
                 return;
             }
-            checks = context.checks(client);
+            checks = setup.checks().apply(client);
             while (true) {
                 String line;
                 try {
@@ -249,7 +252,7 @@ final class SmtpSession implements Runnable {
         } catch (SmtpArgumentException e) {
             return error(e.reply());
         }
-        if (context.relay().decide(recipient, client) instanceof RelayDecision.Refuse refused) {
+        if (setup.relay().decide(recipient, client) instanceof RelayDecision.Refuse refused) {
             log.info("{}: RCPT {} refused: {}", client.getHostAddress(), recipient, refused.why());
             return error(refused.reply());
         }

@@ -100,6 +100,66 @@ class ServeEndToEndIT {
         }
     }
 
+    /**
+     * {@code mxguard reload} (SIGHUP) makes the running serve re-read its file: a policy change
+     * applies to the next session; a file with an error is refused and the running policy stays.
+     */
+    @Test
+    void reloadAppliesANewPolicyAndRefusesABrokenFile(DnsTestBed bed) throws Exception {
+        String mta = "127.0.5.2";
+        int mtaPort = DeliveryTestSink.freePortOn(mta);
+        int smtpPort = DeliveryTestSink.freePortOn("127.0.0.1");
+        Path spool = dir.resolve("spool");
+        Path config = Files.writeString(dir.resolve("mxguard.toml"), "[smtp]\ngreet-wait-ms = 0\n");
+        try (DeliveryTestSink protectedMta = DeliveryTestSink.start(mta, mtaPort)) {
+            Process serve = mxguard("serve", "--config", config.toString(), "--listen", "127.0.0.1:" + smtpPort,
+                    "--spool", spool.toString(), "--dns", bed.resolverHostPort(),
+                    "--relay-domain", "protected.test=[" + mta + "]:" + mtaPort);
+            try {
+                awaitStderr(serve, "listening on 127.0.0.1:" + smtpPort);
+                assertThat(smtplib(smtpPort, NO_PTR_IP, "client.example.net", "x@good.test", "bob@protected.test"))
+                        .startsWith("refused 550");
+
+                Files.writeString(config, "[smtp]\ngreet-wait-ms = 0\n\n[policy.iprev]\nfail = \"log\"\n");
+                assertThat(reload(spool)).contains("reload requested");
+                awaitAccepted(smtpPort, NO_PTR_IP);
+
+                Files.writeString(config, "[smtp]\ngreet-wait-ms = 0\n\n[policy.iprev]\nfail = \"sometimes\"\n");
+                assertThat(reload(spool)).contains("reload requested");
+                Thread.sleep(1000);
+                assertThat(smtplib(smtpPort, NO_PTR_IP, "client.example.net", "x@good.test", "bob@protected.test"))
+                        .as("the broken file was refused; the running policy stays").isEqualTo("sent {}");
+            } finally {
+                serve.destroy();
+                assertThat(serve.waitFor(20, TimeUnit.SECONDS)).as("serve stops on SIGTERM").isTrue();
+            }
+            assertThat(reload(spool)).contains("no mxguard serve is running");
+        }
+    }
+
+    private static String reload(Path spool) throws Exception {
+        Process reload = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "org.mxguard.cli.Main", "reload", "--spool", spool.toString())
+                .redirectErrorStream(true).start();
+        String output = new String(reload.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(reload.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return output;
+    }
+
+    /** The reload is applied by the server shortly after the signal: try until a session sees it. */
+    private static void awaitAccepted(int smtpPort, String source) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        String last;
+        do {
+            last = smtplib(smtpPort, source, "client.example.net", "x@good.test", "bob@protected.test");
+            if (last.equals("sent {}")) {
+                return;
+            }
+            Thread.sleep(200);
+        } while (System.nanoTime() < end);
+        throw new AssertionError("the reloaded policy was not applied: " + last);
+    }
+
     /** Python's smtplib from {@code source}: "sent {refused recipients}" or "refused CODE MESSAGE". */
     private static String smtplib(int port, String source, String helo, String from, String to) throws Exception {
         String script = String.join("\n",
