@@ -1,0 +1,233 @@
+package org.mxguard.smtp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.mxguard.check.CheckSuite;
+import org.mxguard.check.GenericNameClassifier;
+import org.mxguard.check.LocalIdentity;
+import org.mxguard.dns.DnsAnswer;
+import org.mxguard.dns.Resolver;
+import org.mxguard.policy.ActionTable;
+import org.mxguard.policy.Allowlist;
+import org.mxguard.policy.AllowlistEntry;
+import org.mxguard.policy.Policy;
+import org.mxguard.policy.SessionChecks;
+import org.mxguard.queue.Envelope;
+import org.mxguard.queue.NioSpoolFiles;
+import org.mxguard.queue.QueueIds;
+import org.mxguard.queue.Spool;
+
+/**
+ * The session's protocol rules, over a real socket on 127.0.0.1, with every check allowlisted
+ * (so no DNS is asked): order of commands, limits, errors, timeouts.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class SmtpSessionTest {
+    private static final String HOSTNAME = "gw.mxguard.test";
+
+    @TempDir
+    Path spoolDirectory;
+
+    private final List<Envelope> queued = new ArrayList<>();
+    private SmtpServer server;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private InetSocketAddress start(SessionSettings settings, SmtpServer.Limits limits) throws IOException {
+        Spool spool = new Spool(spoolDirectory, new NioSpoolFiles(), new QueueIds(Clock.systemUTC(), new SplittableRandom(1)),
+                Clock.systemUTC(), 0);
+        spool.recover();
+        Resolver noDns = question -> CompletableFuture.completedFuture(new DnsAnswer.TempFail<>(question, "no DNS in this test"));
+        CheckSuite suite = CheckSuite.standard(LocalIdentity.none(), GenericNameClassifier.standard());
+        Policy everyoneAllowed = new Policy(ActionTable.defaults(), new Allowlist(List.of(
+                new AllowlistEntry(AllowlistEntry.Kind.CIDR, "127.0.0.0/8", List.of(), "test clients"))));
+        GatewayContext context = new GatewayContext(settings, new RelayControl(Set.of("protected.test"), List.of()),
+                client -> new SessionChecks(suite, everyoneAllowed, noDns, 20, client), spool, queued::add,
+                Clock.systemUTC());
+        server = SmtpServer.start(List.of(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0)), limits,
+                context.sessions());
+        return server.addresses().getFirst();
+    }
+
+    private InetSocketAddress start() throws IOException {
+        return start(SessionSettings.defaults(HOSTNAME).withGreetWait(Duration.ZERO), SmtpServer.Limits.DEFAULT);
+    }
+
+    /** A client that sends one line at a time and reads the whole reply to it. */
+    private static final class Client implements AutoCloseable {
+        final Socket socket;
+        final BufferedReader in;
+        final OutputStream out;
+
+        Client(InetSocketAddress server) throws IOException {
+            socket = new Socket();
+            socket.connect(server, 5000);
+            socket.setSoTimeout(10_000);
+            in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            out = socket.getOutputStream();
+        }
+
+        /** The reply's lines joined; "" when the server closed the connection. */
+        String reply() throws IOException {
+            StringBuilder reply = new StringBuilder();
+            String line;
+            while ((line = in.readLine()) != null) {
+                reply.append(line).append('\n');
+                if (line.length() < 4 || line.charAt(3) != '-') {
+                    break;
+                }
+            }
+            return reply.toString().strip();
+        }
+
+        String send(String raw) throws IOException {
+            out.write(raw.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            return reply();
+        }
+
+        String command(String line) throws IOException {
+            return send(line + "\r\n");
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    @Test
+    void commandsOutOfOrderAreRefusedAndTheSessionGoesOn() throws Exception {
+        try (Client c = new Client(start())) {
+            assertThat(c.reply()).isEqualTo("220 " + HOSTNAME + " ESMTP mxguard");
+            assertThat(c.command("MAIL FROM:<a@good.test>")).startsWith("503 5.5.1");
+            assertThat(c.command("EHLO client.good.test")).contains("250-PIPELINING").contains("250 SMTPUTF8");
+            assertThat(c.command("RCPT TO:<b@protected.test>")).startsWith("503 5.5.1 Error: need MAIL");
+            assertThat(c.command("DATA")).startsWith("503 5.5.1");
+            assertThat(c.command("MAIL FROM:<a@good.test>")).isEqualTo("250 2.1.0 Ok");
+            assertThat(c.command("MAIL FROM:<a@good.test>")).startsWith("503 5.5.1 Error: nested MAIL");
+            assertThat(c.command("DATA")).startsWith("554 5.5.1 Error: no valid recipients");
+            assertThat(c.command("RCPT TO:<b@elsewhere.test>")).startsWith("554 5.7.1");
+            assertThat(c.command("RCPT TO:<b@protected.test>")).isEqualTo("250 2.1.5 Ok");
+            assertThat(c.command("NOOP")).isEqualTo("250 2.0.0 Ok");
+            assertThat(c.command("VRFY b")).startsWith("252 2.0.0");
+            assertThat(c.command("HELP")).startsWith("214 2.0.0");
+            assertThat(c.command("BDAT 10")).startsWith("502 5.5.2");
+            assertThat(c.command("RSET")).isEqualTo("250 2.0.0 Ok");
+            assertThat(c.command("DATA")).startsWith("503 5.5.1");
+            assertThat(c.command("QUIT")).isEqualTo("221 2.0.0 Bye");
+            assertThat(c.reply()).isEmpty();
+        }
+        assertThat(queued).isEmpty();
+    }
+
+    @Test
+    void aMessageIsQueuedAndTheNextTransactionStartsClean() throws Exception {
+        try (Client c = new Client(start())) {
+            c.reply();
+            c.command("EHLO client.good.test");
+            c.command("MAIL FROM:<a@good.test>");
+            c.command("RCPT TO:<b@protected.test>");
+            c.command("RCPT TO:<b@Protected.Test>"); // the same mailbox: the domain's case does not matter
+            assertThat(c.command("DATA")).startsWith("354 ");
+            assertThat(c.send("Subject: one\r\n\r\n..dot\r\n.\r\n")).matches("250 2\\.0\\.0 Ok: queued as [0-9a-v]{17}");
+            assertThat(c.command("RCPT TO:<b@protected.test>")).startsWith("503 5.5.1");
+            c.command("MAIL FROM:<>");
+            c.command("RCPT TO:<postmaster>");
+            c.command("DATA");
+            assertThat(c.send("Subject: two\r\n\r\nx\r\n.\r\n")).startsWith("250 2.0.0 Ok: queued as ");
+        }
+        assertThat(queued).hasSize(2);
+        assertThat(queued.getFirst().recipients()).extracting(r -> r.address())
+                .containsExactly("b@protected.test");
+        assertThat(queued.get(1).sender()).isEmpty();
+        assertThat(queued.get(1).recipients().getFirst().address()).isEqualTo("postmaster@" + HOSTNAME);
+    }
+
+    @Test
+    void limitsOnLinesSizesAndRecipients() throws Exception {
+        SessionSettings small = new SessionSettings(HOSTNAME, 2048, 2, Duration.ofMinutes(1), Duration.ofMinutes(1), 20,
+                Duration.ZERO, SessionSettings.RejectAt.RCPT, false);
+        try (Client c = new Client(start(small, SmtpServer.Limits.DEFAULT))) {
+            c.reply();
+            assertThat(c.command("EHLO " + "a".repeat(600))).startsWith("500 5.5.2 Error: line too long");
+            // the bare LF ends the refused line; what follows it is a line of its own
+            assertThat(c.send("EHLO client\ngood.test\r\n")).startsWith("500 5.5.2 Error: bare");
+            assertThat(c.reply()).startsWith("502 5.5.2");
+            assertThat(c.command("EHLO client.good.test")).contains("250-SIZE 2048");
+            assertThat(c.command("MAIL FROM:<a@good.test> SIZE=4096")).startsWith("552 5.3.4");
+            c.command("MAIL FROM:<a@good.test>");
+            c.command("RCPT TO:<b@protected.test>");
+            c.command("RCPT TO:<c@protected.test>");
+            assertThat(c.command("RCPT TO:<d@protected.test>")).startsWith("452 4.5.3");
+            c.command("DATA");
+            assertThat(c.send("Subject: big\r\n\r\n" + ("x".repeat(70) + "\r\n").repeat(40) + ".\r\n"))
+                    .startsWith("552 5.3.4");
+            assertThat(c.command("MAIL FROM:<a@good.test>")).isEqualTo("250 2.1.0 Ok");
+        }
+        assertThat(queued).isEmpty();
+    }
+
+    @Test
+    void tooManyErrorsEndTheSession() throws Exception {
+        SessionSettings strict = new SessionSettings(HOSTNAME, 10_000, 10, Duration.ofMinutes(1), Duration.ofMinutes(1), 3,
+                Duration.ZERO, SessionSettings.RejectAt.RCPT, false);
+        try (Client c = new Client(start(strict, SmtpServer.Limits.DEFAULT))) {
+            c.reply();
+            c.command("FOO");
+            c.command("BAR");
+            assertThat(c.command("BAZ")).startsWith("502 5.5.2");
+            assertThat(c.reply()).isEqualTo("421 4.7.0 " + HOSTNAME + " Error: too many errors");
+            assertThat(c.reply()).isEmpty();
+        }
+    }
+
+    @Test
+    void anIdleClientIsToldAndDisconnected() throws Exception {
+        SessionSettings impatient = new SessionSettings(HOSTNAME, 10_000, 10, Duration.ofMillis(300), Duration.ofMillis(300),
+                20, Duration.ZERO, SessionSettings.RejectAt.RCPT, false);
+        try (Client c = new Client(start(impatient, SmtpServer.Limits.DEFAULT))) {
+            c.reply();
+            assertThat(c.reply()).startsWith("421 4.4.2 " + HOSTNAME + " Error: timeout exceeded");
+            assertThat(c.reply()).isEmpty();
+        }
+    }
+
+    @Test
+    void connectionsBeyondTheClientsLimitAreRefused() throws Exception {
+        InetSocketAddress gateway = start(SessionSettings.defaults(HOSTNAME).withGreetWait(Duration.ZERO),
+                new SmtpServer.Limits(100, 2));
+        try (Client first = new Client(gateway); Client second = new Client(gateway); Client third = new Client(gateway)) {
+            assertThat(first.reply()).startsWith("220 ");
+            assertThat(second.reply()).startsWith("220 ");
+            assertThat(third.reply()).startsWith("421 4.7.0 Error: too many connections from 127.0.0.1");
+            assertThat(first.command("NOOP")).isEqualTo("250 2.0.0 Ok");
+        }
+    }
+}
