@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
 import java.util.Set;
 import org.mxguard.check.CheckSuite;
 import org.mxguard.check.GenericNameClassifier;
@@ -16,7 +18,9 @@ import org.mxguard.policy.SessionChecks;
 import org.mxguard.smtp.GatewayContext;
 import org.mxguard.smtp.RelayControl;
 import org.mxguard.smtp.SessionSettings;
+import org.mxguard.smtp.ServerTls;
 import org.mxguard.smtp.SmtpServer;
+import org.mxguard.smtp.TlsFilesException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +57,7 @@ final class GatewayWiring implements AutoCloseable {
         SmtpSettings smtp = config.smtp();
         String hostname = smtp.hostname().orElse(delivery.heloName());
         GatewayContext.Setup setup = setup(config, config.delivery().transports(), hostname, dns);
-        GatewayContext context = new GatewayContext(setup.settings(), setup.relay(), setup.checks(), delivery.spool(),
+        GatewayContext context = new GatewayContext(setup, delivery.spool(),
                 queued -> delivery.runner().offer(queued.id()), clock);
         SmtpServer server = SmtpServer.start(smtp.listen(),
                 new SmtpServer.Limits(smtp.maxConnections(), smtp.maxConnectionsPerClient()), context.sessions());
@@ -65,7 +69,7 @@ final class GatewayWiring implements AutoCloseable {
      * timeouts apply to sessions that start from now on; sessions under way are not dropped. What
      * needs a restart (listen addresses, connection limits, the spool, delivery) is said in the log.
      */
-    void reload(MxguardConfig next) {
+    void reload(MxguardConfig next) throws IOException {
         MxguardConfig previous = config;
         // routing is built once: accepting for a relay domain the router does not know would send it by MX
         context.reload(setup(next, previous.delivery().transports(), hostname, dns));
@@ -83,7 +87,8 @@ final class GatewayWiring implements AutoCloseable {
     }
 
     /** What a session needs from the configuration, built afresh on start and on every reload. */
-    private static GatewayContext.Setup setup(MxguardConfig config, Transports routing, String hostname, Resolver dns) {
+    private static GatewayContext.Setup setup(MxguardConfig config, Transports routing, String hostname, Resolver dns)
+            throws IOException {
         SmtpSettings smtp = config.smtp();
         SessionSettings session = new SessionSettings(hostname, smtp.maxMessageBytes(), smtp.maxRecipients(),
                 smtp.commandTimeout(), smtp.dataTimeout(), smtp.hardErrorLimit(), smtp.greetWait(),
@@ -95,7 +100,15 @@ final class GatewayWiring implements AutoCloseable {
         CheckSuite suite = CheckSuite.standard(config.identity(), GenericNameClassifier.standard());
         Policy policy = new Policy(config.actions(), config.allowlist());
         int budget = config.dns().queryBudget();
-        return new GatewayContext.Setup(session, relay, client -> new SessionChecks(suite, policy, dns, budget, client));
+        Optional<SSLContext> tls = Optional.empty();
+        if (smtp.tls()) {
+            try {
+                tls = Optional.of(ServerTls.context(smtp.tlsCertificate().orElseThrow(), smtp.tlsKey().orElseThrow()));
+            } catch (TlsFilesException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+        }
+        return new GatewayContext.Setup(session, relay, client -> new SessionChecks(suite, policy, dns, budget, client), tls);
     }
 
     List<InetSocketAddress> addresses() {

@@ -131,7 +131,7 @@ public final class ServeCommand implements Callable<Integer> {
         sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> Thread.ofVirtual().name("reload").start(() -> {
             try {
                 gateway.reload(configuration(cmd));
-            } catch (BadConfigException | CommandLine.ParameterException e) {
+            } catch (BadConfigException | CommandLine.ParameterException | java.io.IOException e) {
                 LoggerFactory.getLogger(ServeCommand.class).error("reload refused, running configuration kept: {}",
                         e.getMessage());
             } catch (RuntimeException e) {

@@ -6,6 +6,8 @@ import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.mxguard.policy.SessionChecks;
@@ -22,12 +24,22 @@ public final class GatewayContext {
     /** postscreen_greet_ttl: a client that waited for the banner once is not made to wait again for a day. */
     static final Duration GREETING_PASS_TTL = Duration.ofDays(1);
 
-    /** What a reload replaces, swapped as one. */
-    public record Setup(SessionSettings settings, RelayControl relay, Function<InetAddress, SessionChecks> checks) {
+    /**
+     * What a reload replaces, swapped as one.
+     *
+     * @param tls the server's certificate and key, when STARTTLS is offered
+     */
+    public record Setup(SessionSettings settings, RelayControl relay, Function<InetAddress, SessionChecks> checks,
+            Optional<SSLContext> tls) {
         public Setup {
             Objects.requireNonNull(settings, "settings");
             Objects.requireNonNull(relay, "relay");
             Objects.requireNonNull(checks, "checks");
+            Objects.requireNonNull(tls, "tls");
+        }
+
+        public Setup(SessionSettings settings, RelayControl relay, Function<InetAddress, SessionChecks> checks) {
+            this(settings, relay, checks, Optional.empty());
         }
     }
 
@@ -44,7 +56,11 @@ public final class GatewayContext {
      */
     public GatewayContext(SessionSettings settings, RelayControl relay, Function<InetAddress, SessionChecks> checks,
             Spool spool, Consumer<Envelope> queued, Clock clock) {
-        this.setup = new Setup(settings, relay, checks);
+        this(new Setup(settings, relay, checks), spool, queued, clock);
+    }
+
+    public GatewayContext(Setup setup, Spool spool, Consumer<Envelope> queued, Clock clock) {
+        this.setup = Objects.requireNonNull(setup, "setup");
         this.spool = Objects.requireNonNull(spool, "spool");
         this.queued = Objects.requireNonNull(queued, "queued");
         this.clock = Objects.requireNonNull(clock, "clock");

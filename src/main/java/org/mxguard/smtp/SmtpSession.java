@@ -44,7 +44,8 @@ final class SmtpSession implements Runnable {
     /** The longest a reply may wait for the checks before the client is told to come back. */
     private static final Duration VERDICT_WAIT = Duration.ofSeconds(60);
 
-    private final Socket socket;
+    /** The connection; after STARTTLS, its TLS layer. */
+    private Socket socket;
     private final GatewayContext context;
     /** This session's settings, relay rules and checks: a reload does not change them under it. */
     private final GatewayContext.Setup setup;
@@ -59,6 +60,8 @@ final class SmtpSession implements Runnable {
     // the session
     private String helo;
     private boolean extended;
+    /** Set once STARTTLS has succeeded: what the Received: field says of it. */
+    private ReceivedHeader.Tls tls;
 
     // the transaction
     private SmtpPath sender;
@@ -167,7 +170,7 @@ final class SmtpSession implements Runnable {
                 flush();
                 yield false;
             }
-            case "STARTTLS" -> error(new Reply(502, "5.5.1", "Error: STARTTLS is not offered here"));
+            case "STARTTLS" -> startTls(argument);
             default -> error(new Reply(502, "5.5.2", "Error: command not recognized"));
         };
     }
@@ -195,8 +198,50 @@ final class SmtpSession implements Runnable {
         write("250-SIZE " + settings.maxMessageBytes() + "\r\n");
         write("250-8BITMIME\r\n");
         write("250-ENHANCEDSTATUSCODES\r\n");
+        if (setup.tls().isPresent() && tls == null) {
+            write("250-STARTTLS\r\n");
+        }
         write("250 SMTPUTF8\r\n");
         flushUnlessPipelined();
+        return true;
+    }
+
+    /**
+     * RFC 3207. Whatever the client sent after STARTTLS in plain text is dropped with the old
+     * reader (a man in the middle could have put it there), and the session starts over: the
+     * client must say EHLO again, and its connect-stage checks stand.
+     */
+    private boolean startTls(String argument) throws IOException {
+        if (setup.tls().isEmpty()) {
+            return error(new Reply(502, "5.5.1", "Error: STARTTLS is not offered here"));
+        }
+        if (tls != null) {
+            return error(new Reply(554, "5.5.1", "Error: TLS already active"));
+        }
+        if (!argument.isBlank()) {
+            return error(new Reply(501, "5.5.4", "Syntax: STARTTLS"));
+        }
+        if (senderGiven) {
+            return error(new Reply(503, "5.5.1", "Error: MAIL transaction in progress"));
+        }
+        if (input.hasPendingInput()) {
+            // plain text sent behind STARTTLS before our 220 (CVE-2011-0411): refused, not carried into TLS
+            log.info("{}: commands pipelined after STARTTLS; session ended", client.getHostAddress());
+            reply(new Reply(554, "5.5.1", "Error: commands pipelined after STARTTLS"));
+            flush();
+            return false;
+        }
+        reply(new Reply(220, "2.0.0", "Ready to start TLS"));
+        flush();
+        ServerTls.Upgraded upgraded = ServerTls.upgrade(socket, setup.tls().get(), settings.commandTimeout());
+        socket = upgraded.socket();
+        tls = upgraded.tls();
+        log.debug("{}: TLS {} {}", client.getHostAddress(), tls.protocol(), tls.cipher());
+        input = new SmtpInput(socket.getInputStream());
+        out = new BufferedOutputStream(socket.getOutputStream(), 4096);
+        resetTransaction();
+        helo = null;
+        extended = false;
         return true;
     }
 
@@ -365,7 +410,7 @@ final class SmtpSession implements Runnable {
                 .map(r -> r.evidence().get(IprevCheck.CONFIRMED)).filter(Objects::nonNull)
                 .map(names -> names.split(",")[0].strip()).findFirst();
         ReceivedHeader received = new ReceivedHeader(helo, ptr, client, settings.hostname(),
-                new ReceivedHeader.Transport(extended, parameters.smtputf8(), false, Optional.empty()), queueId,
+                new ReceivedHeader.Transport(extended, parameters.smtputf8(), false, Optional.ofNullable(tls)), queueId,
                 recipients, context.clock().instant(), ZoneId.systemDefault());
         return received.render() + AuthenticationResultsHeader.render(settings.hostname(), checks.facts(),
                 evaluation.results());

@@ -66,6 +66,11 @@ class GatewayIT {
     }
 
     private InetSocketAddress start(DnsTestBed bed, SessionSettings settings, List<String> trusted) throws IOException {
+        return start(bed, settings, trusted, java.util.Optional.empty());
+    }
+
+    private InetSocketAddress start(DnsTestBed bed, SessionSettings settings, List<String> trusted,
+            java.util.Optional<javax.net.ssl.SSLContext> tls) throws IOException {
         spool = new Spool(spoolDirectory, new NioSpoolFiles(), new QueueIds(Clock.systemUTC(), new SplittableRandom(3)),
                 Clock.systemUTC(), 0);
         spool.recover();
@@ -75,8 +80,8 @@ class GatewayIT {
         Policy policy = Policy.defaults();
         RelayControl relay = new RelayControl(Set.of(PROTECTED),
                 trusted.stream().map(AllowlistEntry.Cidr::parse).toList());
-        GatewayContext context = new GatewayContext(settings, relay,
-                client -> new SessionChecks(suite, policy, dns, 20, client), spool,
+        GatewayContext context = new GatewayContext(new GatewayContext.Setup(settings, relay,
+                client -> new SessionChecks(suite, policy, dns, 20, client), tls), spool,
                 envelope -> {
                     synchronized (queued) {
                         queued.add(envelope);
@@ -136,6 +141,27 @@ class GatewayIT {
         String body = new String(java.nio.file.Files.readAllBytes(spool.body(queued.getFirst().id())), StandardCharsets.UTF_8);
         assertThat(body).doesNotContain("192.0.2.1").contains("Authentication-Results: other.example; spf=pass")
                 .contains("forged");
+    }
+
+    @Test
+    void startTlsWithTheConfiguredCertificateAndTheReceivedFieldSaysSo(DnsTestBed bed) throws Exception {
+        TlsTestFiles files = new TlsTestFiles(spoolDirectory.resolveSibling(spoolDirectory.getFileName() + "-tls"));
+        java.nio.file.Files.createDirectories(files.dir);
+        Path key = files.ecPkcs8("key.pem");
+        Path certificate = files.selfSigned(key, "cert.pem", HOSTNAME);
+        InetSocketAddress gateway = start(bed, SessionSettings.defaults(HOSTNAME).withGreetWait(Duration.ZERO), List.of(),
+                java.util.Optional.of(ServerTls.context(certificate, key)));
+
+        String transcript = swaks(gateway, GOOD_IP, "--ehlo", GOOD_HOST, "--from", "alice@good.test",
+                "--to", "bob@" + PROTECTED, "--tls");
+
+        assertThat(transcript).contains("250-STARTTLS").contains("220 2.0.0 Ready to start TLS")
+                .contains("=== TLS started").containsPattern("<~  250 2\\.0\\.0 Ok: queued as ");
+        assertThat(queued).singleElement().satisfies(e -> assertThat(e.traceHeaders())
+                .containsPattern("with ESMTPS id " + e.id()).contains("(using TLSv1."));
+        // plain text pipelined behind STARTTLS is refused, not carried into the TLS session
+        String reply = rawSession(gateway, GOOD_IP, "EHLO " + GOOD_HOST + "\r\n", "STARTTLS\r\nMAIL FROM:<x@good.test>\r\n");
+        assertThat(reply).contains("554 5.5.1 Error: commands pipelined after STARTTLS");
     }
 
     @Test
