@@ -14,6 +14,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.mxguard.check.LocalIdentity;
+import org.mxguard.policy.ActionTable;
+import org.mxguard.policy.Allowlist;
 
 /**
  * Loads mxguard's TOML configuration. Every section and key is optional; what is left out keeps
@@ -85,6 +88,17 @@ import java.util.Optional;
  * maximal-backoff-s = 4000     # the wait doubles up to this, 1 to 604800, not below the minimal
  * lifetime-hours = 120         # deferred this long: bounced, 1 to 8760
  * destination-concurrency = 20 # deliveries at once per destination domain, 1 to 1000
+ *
+ * [[backup-mx]]                # repeat per domain this gateway is a secondary MX for
+ * domain = "example.net"       # must be a relay domain ([delivery.relay-domains])
+ * primary = "192.0.2.10:25"    # the primary MX: IP, IP:PORT or [IPv6]:PORT (port 25 if none); no host names
+ * probe-interval-s = 60        # 10 to 3600; a probe connects, waits for the 220 banner, says QUIT
+ * action = "tempfail"          # while the primary is up: tempfail (450), reject (550), log, tag (logged for now)
+ *
+ * [trap]                       # a trap MX: every client connecting there is recorded
+ * listen = ["192.0.2.26:25"]   # IP, IP:PORT or [IPv6]:PORT; must not overlap smtp.listen
+ * expiry-hours = 24            # a client stays recorded this long after its last visit, 1 to 8760
+ * action = "reject"            # for recorded clients on the SMTP listener: reject (550), tempfail (450), log, tag
  * }</pre>
  *
  * <p>{@code [policy.CHECK]} tables name a check: {@code iprev}, {@code generic-ptr}, {@code helo},
@@ -109,10 +123,18 @@ import java.util.Optional;
  * host, then its MX hosts. {@code [[egress]]} addresses must be this machine's; one that cannot be
  * bound is skipped for a while and the next one used, and a message whose next hop has no egress
  * address of its family waits in the queue.
+ *
+ * <p>A {@code [[backup-mx]]} primary is an IP address: a probe that had to look the name up first
+ * would take a DNS failure for the primary being down. Its domain must be a relay domain (otherwise
+ * the gateway refuses the domain's mail anyway), and the primary must not be this gateway's own
+ * listener. A {@code [trap]} table needs {@code listen}; its addresses must not overlap
+ * {@code smtp.listen} (a wildcard {@code 0.0.0.0:25} there, the default, takes every address on
+ * port 25, so a trap on port 25 needs the listener's addresses written out).
  */
 public final class ConfigLoader {
     private static final List<String> SECTIONS =
-            List.of("dns", "identity", "smtp", "policy", "allowlist", "delivery", "egress", "queue");
+            List.of("dns", "identity", "smtp", "policy", "allowlist", "delivery", "egress", "queue", "backup-mx",
+                    "trap");
     private static final TomlMapper TOML = new TomlMapper();
 
     private ConfigLoader() {
@@ -130,15 +152,19 @@ public final class ConfigLoader {
         KeyLines lines = KeyLines.scan(text);
         ConfigNode root = ConfigNode.root(tree(text, nameForMessages, lines), nameForMessages, lines);
         root.allowOnly(SECTIONS, "tables");
-        return new MxguardConfig(nameForMessages,
-                DnsSection.read(root.get("dns")),
-                IdentitySection.read(root.get("identity")),
-                SmtpSection.read(root.get("smtp")),
-                PolicySection.read(root.get("policy")),
-                AllowlistSection.read(root.get("allowlist")),
-                DeliverySection.read(root.get("delivery")),
-                EgressSection.read(root.get("egress")),
-                QueueSection.read(root.get("queue")));
+        DnsSettings dns = DnsSection.read(root.get("dns"));
+        LocalIdentity identity = IdentitySection.read(root.get("identity"));
+        SmtpSettings smtp = SmtpSection.read(root.get("smtp"));
+        ActionTable actions = PolicySection.read(root.get("policy"));
+        Allowlist allowlist = AllowlistSection.read(root.get("allowlist"));
+        DeliverySettings delivery = DeliverySection.read(root.get("delivery"));
+        List<EgressSettings> egress = EgressSection.read(root.get("egress"));
+        QueueSettings queue = QueueSection.read(root.get("queue"));
+        // these two are checked against the listener, the relay domains and the identity read above
+        List<BackupMxSettings> backupMx = BackupMxSection.read(root.get("backup-mx"), delivery, smtp, identity);
+        TrapSettings trap = TrapSection.read(root.get("trap"), smtp);
+        return new MxguardConfig(nameForMessages, dns, identity, smtp, actions, allowlist, delivery, egress, queue,
+                backupMx, trap);
     }
 
     private static JsonNode tree(String text, Path file, KeyLines lines) throws ConfigException {

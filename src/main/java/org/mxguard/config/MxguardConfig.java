@@ -17,9 +17,12 @@ import org.mxguard.policy.Policy;
  * @param delivery  how mail leaves: routing, port, EHLO name
  * @param egress    the source addresses mail leaves from, in order; empty: the system chooses
  * @param queue     the spool and the retry schedule
+ * @param backupMx  the domains this gateway is a secondary MX for, with their primaries; empty: none
+ * @param trap      the trap MX's listeners, expiry and action; {@link TrapSettings#enabled()} false: no trap
  */
 public record MxguardConfig(Path file, DnsSettings dns, LocalIdentity identity, SmtpSettings smtp, ActionTable actions,
-        Allowlist allowlist, DeliverySettings delivery, List<EgressSettings> egress, QueueSettings queue) {
+        Allowlist allowlist, DeliverySettings delivery, List<EgressSettings> egress, QueueSettings queue,
+        List<BackupMxSettings> backupMx, TrapSettings trap) {
     public MxguardConfig {
         Objects.requireNonNull(dns, "dns");
         Objects.requireNonNull(identity, "identity");
@@ -29,13 +32,16 @@ public record MxguardConfig(Path file, DnsSettings dns, LocalIdentity identity, 
         Objects.requireNonNull(delivery, "delivery");
         egress = List.copyOf(egress);
         Objects.requireNonNull(queue, "queue");
+        backupMx = List.copyOf(backupMx);
+        Objects.requireNonNull(trap, "trap");
     }
 
     /** What mxguard does without a configuration file. */
     public static MxguardConfig defaults() {
         return new MxguardConfig(null, DnsSettings.defaults(), LocalIdentity.none(), SmtpSettings.defaults(),
                 ActionTable.defaults(),
-                Allowlist.empty(), DeliverySettings.defaults(), List.of(), QueueSettings.defaults());
+                Allowlist.empty(), DeliverySettings.defaults(), List.of(), QueueSettings.defaults(), List.of(),
+                TrapSettings.defaults());
     }
 
     /** The policy these actions and allowlist make. */
@@ -45,21 +51,37 @@ public record MxguardConfig(Path file, DnsSettings dns, LocalIdentity identity, 
 
     /** This configuration with other DNS settings (the CLI's {@code --dns}). */
     public MxguardConfig withDns(DnsSettings newDns) {
-        return new MxguardConfig(file, newDns, identity, smtp, actions, allowlist, delivery, egress, queue);
+        return new MxguardConfig(file, newDns, identity, smtp, actions, allowlist, delivery, egress, queue,
+                backupMx, trap);
     }
 
     /** This configuration with other delivery settings (the CLI's {@code --delivery-port}). */
     public MxguardConfig withDelivery(DeliverySettings newDelivery) {
-        return new MxguardConfig(file, dns, identity, smtp, actions, allowlist, newDelivery, egress, queue);
+        return new MxguardConfig(file, dns, identity, smtp, actions, allowlist, newDelivery, egress, queue,
+                backupMx, trap);
     }
 
     /** This configuration with other queue settings (the CLI's {@code --spool}, say). */
     public MxguardConfig withQueue(QueueSettings newQueue) {
-        return new MxguardConfig(file, dns, identity, smtp, actions, allowlist, delivery, egress, newQueue);
+        return new MxguardConfig(file, dns, identity, smtp, actions, allowlist, delivery, egress, newQueue,
+                backupMx, trap);
     }
 
     /** This configuration with other SMTP listener settings (the CLI's {@code --listen}). */
     public MxguardConfig withSmtp(SmtpSettings newSmtp) {
-        return new MxguardConfig(file, dns, identity, newSmtp, actions, allowlist, delivery, egress, queue);
+        return new MxguardConfig(file, dns, identity, newSmtp, actions, allowlist, delivery, egress, queue,
+                backupMx, trap);
+    }
+
+    /** This configuration with other backup-MX entries. */
+    public MxguardConfig withBackupMx(List<BackupMxSettings> newBackupMx) {
+        return new MxguardConfig(file, dns, identity, smtp, actions, allowlist, delivery, egress, queue, newBackupMx,
+                trap);
+    }
+
+    /** This configuration with other trap settings (tests: the trap on a loopback port). */
+    public MxguardConfig withTrap(TrapSettings newTrap) {
+        return new MxguardConfig(file, dns, identity, smtp, actions, allowlist, delivery, egress, queue, backupMx,
+                newTrap);
     }
 }

@@ -83,13 +83,20 @@ class ConfigLoaderTest {
         assertThat(t.addressOrder()).isEqualTo(AddressOrder.IPV4_FIRST);
         assertThat(t.smartHost()).isEmpty();
         assertThat(t.relayDomains()).containsOnly(
-                entry("example.org", NextHop.of("10.0.0.5", 2525)), entry(".example.org", NextHop.of("mail.example.org")));
+                entry("example.org", NextHop.of("10.0.0.5", 2525)), entry(".example.org", NextHop.of("mail.example.org")),
+                entry("example.net", NextHop.of("192.0.2.10", 25)));
         assertThat(c.delivery().heloName()).contains("mx.example.org");
         assertThat(c.delivery().connectTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(c.egress()).containsExactly(
                 new EgressSettings(InetAddresses.require("192.0.2.25"), Optional.of("mx.example.org")),
                 new EgressSettings(InetAddresses.require("2001:db8::25"), Optional.empty()));
         assertThat(c.queue()).isEqualTo(QueueSettings.defaults());
+
+        assertThat(c.backupMx()).containsExactly(new BackupMxSettings("example.net",
+                new InetSocketAddress(InetAddresses.require("192.0.2.10"), 25), Duration.ofSeconds(60), Action.TEMPFAIL));
+        assertThat(c.trap()).isEqualTo(new TrapSettings(
+                List.of(new InetSocketAddress(InetAddresses.require("192.0.2.26"), 25)), Duration.ofHours(24),
+                Action.REJECT));
     }
 
     @Test
@@ -114,6 +121,8 @@ class ConfigLoaderTest {
         assertThat(c.delivery()).isEqualTo(d.delivery());
         assertThat(c.egress()).isEqualTo(d.egress()).isEmpty();
         assertThat(c.queue()).isEqualTo(d.queue());
+        assertThat(c.backupMx()).isEqualTo(d.backupMx()).isEmpty();
+        assertThat(c.trap()).isEqualTo(d.trap());
         assertThat(c.actions().actionFor("iprev", Result.FAIL)).isEqualTo(Action.REJECT);
         assertThat(d.file()).isNull();
     }
