@@ -15,7 +15,10 @@ import org.mxguard.delivery.Transports;
 import org.mxguard.dns.Resolver;
 import org.mxguard.policy.Policy;
 import org.mxguard.policy.SessionChecks;
+import org.mxguard.smtp.BackupMxGuard;
 import org.mxguard.smtp.GatewayContext;
+import org.mxguard.smtp.TrapListener;
+import org.mxguard.smtp.TrapMx;
 import org.mxguard.smtp.RelayControl;
 import org.mxguard.smtp.SessionSettings;
 import org.mxguard.smtp.ServerTls;
@@ -33,13 +36,18 @@ final class GatewayWiring implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GatewayWiring.class);
 
     private final SmtpServer server;
+    private final BackupMxGuard backupMx;
+    private final TrapListener trapListener;
     private final GatewayContext context;
     private final Resolver dns;
     private final String hostname;
     private volatile MxguardConfig config;
 
-    private GatewayWiring(SmtpServer server, GatewayContext context, Resolver dns, String hostname, MxguardConfig config) {
+    private GatewayWiring(SmtpServer server, BackupMxGuard backupMx, TrapListener trapListener, GatewayContext context,
+            Resolver dns, String hostname, MxguardConfig config) {
         this.server = server;
+        this.backupMx = backupMx;
+        this.trapListener = trapListener;
         this.context = context;
         this.dns = dns;
         this.hostname = hostname;
@@ -57,11 +65,29 @@ final class GatewayWiring implements AutoCloseable {
         SmtpSettings smtp = config.smtp();
         String hostname = smtp.hostname().orElse(delivery.heloName());
         GatewayContext.Setup setup = setup(config, config.delivery().transports(), hostname, dns);
+        BackupMxGuard backupMx = BackupMxGuard.start(config.backupMx().stream()
+                .map(b -> new BackupMxGuard.Entry(b.domain(), b.primary(), b.probeInterval(), b.action())).toList());
+        TrapMx trap = new TrapMx(config.trap().expiry(), config.trap().action());
         GatewayContext context = new GatewayContext(setup, delivery.spool(),
-                queued -> delivery.runner().offer(queued.id()), clock);
-        SmtpServer server = SmtpServer.start(smtp.listen(),
-                new SmtpServer.Limits(smtp.maxConnections(), smtp.maxConnectionsPerClient()), context.sessions());
-        return new GatewayWiring(server, context, dns, hostname, config);
+                queued -> delivery.runner().offer(queued.id()), clock, new GatewayContext.Guards(backupMx, trap));
+        SmtpServer server;
+        TrapListener trapListener = null;
+        try {
+            server = SmtpServer.start(smtp.listen(),
+                    new SmtpServer.Limits(smtp.maxConnections(), smtp.maxConnectionsPerClient()), context.sessions());
+            try {
+                if (config.trap().enabled()) {
+                    trapListener = TrapListener.start(config.trap().listen(), trap);
+                }
+            } catch (IOException | RuntimeException e) {
+                server.close();
+                throw e;
+            }
+        } catch (IOException | RuntimeException e) {
+            backupMx.close();
+            throw e;
+        }
+        return new GatewayWiring(server, backupMx, trapListener, context, dns, hostname, config);
     }
 
     /**
@@ -122,5 +148,9 @@ final class GatewayWiring implements AutoCloseable {
     @Override
     public void close() {
         server.close();
+        if (trapListener != null) {
+            trapListener.close();
+        }
+        backupMx.close();
     }
 }

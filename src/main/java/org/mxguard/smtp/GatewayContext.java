@@ -10,6 +10,7 @@ import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.mxguard.policy.Reply;
 import org.mxguard.policy.SessionChecks;
 import org.mxguard.queue.Envelope;
 import org.mxguard.queue.Spool;
@@ -60,6 +61,29 @@ public final class GatewayContext {
     }
 
     public GatewayContext(Setup setup, Spool spool, Consumer<Envelope> queued, Clock clock) {
+        this(setup, spool, queued, clock, Guards.NONE);
+    }
+
+    /**
+     * The defences that are not checks: a backup-MX guard for the domains this gateway is a
+     * secondary MX of, and the record of clients that connected to the trap MX.
+     */
+    public record Guards(BackupMxGuard backupMx, TrapMx trap) {
+        public static final Guards NONE = new Guards(null, null);
+
+        Optional<Reply> backupMxRefusal(String domain, InetAddress client) {
+            return backupMx == null ? Optional.empty() : backupMx.refusal(domain, client);
+        }
+
+        Optional<Reply> trapRefusal(InetAddress client) {
+            return trap == null ? Optional.empty() : trap.refusal(client);
+        }
+    }
+
+    private final Guards guards;
+
+    public GatewayContext(Setup setup, Spool spool, Consumer<Envelope> queued, Clock clock, Guards guards) {
+        this.guards = Objects.requireNonNull(guards, "guards");
         this.setup = Objects.requireNonNull(setup, "setup");
         this.spool = Objects.requireNonNull(spool, "spool");
         this.queued = Objects.requireNonNull(queued, "queued");
@@ -68,6 +92,10 @@ public final class GatewayContext {
 
     Clock clock() {
         return clock;
+    }
+
+    Guards guards() {
+        return guards;
     }
 
     /** The session factory for {@link SmtpServer#start}. */

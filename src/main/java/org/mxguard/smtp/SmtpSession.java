@@ -297,9 +297,14 @@ final class SmtpSession implements Runnable {
         } catch (SmtpArgumentException e) {
             return error(e.reply());
         }
-        if (setup.relay().decide(recipient, client) instanceof RelayDecision.Refuse refused) {
+        RelayDecision relay = setup.relay().decide(recipient, client);
+        if (relay instanceof RelayDecision.Refuse refused) {
             log.info("{}: RCPT {} refused: {}", client.getHostAddress(), recipient, refused.why());
             return error(refused.reply());
+        }
+        Reply guard = guardRefusal(relay, recipient);
+        if (guard != null) {
+            return answer(guard);
         }
         Reply refusal = refusal(verdictOfTransaction(), "RCPT <" + recipient.address() + ">");
         if (refusal != null) {
@@ -414,6 +419,33 @@ final class SmtpSession implements Runnable {
                 recipients, context.clock().instant(), ZoneId.systemDefault());
         return received.render() + AuthenticationResultsHeader.render(settings.hostname(), checks.facts(),
                 evaluation.results());
+    }
+
+    /**
+     * The trap MX's record of this client, then the backup-MX guard for the recipient's domain
+     * (only for inbound mail from untrusted clients: outbound mail is not the primary's business).
+     */
+    private Reply guardRefusal(RelayDecision relay, SmtpPath recipient) {
+        if (setup.relay().isTrusted(client)) {
+            return null;
+        }
+        Optional<Reply> refusal = context.guards().trapRefusal(client);
+        String why = "it connected to the trap MX";
+        if (refusal.isEmpty() && relay instanceof RelayDecision.Accept accepted
+                && accepted.reason() == RelayDecision.Reason.RELAY_DOMAIN) {
+            refusal = context.guards().backupMxRefusal(recipient.domain(), client);
+            why = "the primary MX of " + recipient.domain() + " is up";
+        }
+        if (refusal.isEmpty()) {
+            return null;
+        }
+        if (settings.dryRun()) {
+            log.info("{}: dry run: would have answered {} at RCPT {}: {}", client.getHostAddress(), refusal.get(),
+                    recipient, why);
+            return null;
+        }
+        log.info("{}: {} at RCPT {}: {}", client.getHostAddress(), refusal.get(), recipient, why);
+        return refusal.get();
     }
 
     /** The transaction's verdict at MAIL/RCPT: computed once, when first needed. */

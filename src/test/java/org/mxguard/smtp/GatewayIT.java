@@ -71,6 +71,11 @@ class GatewayIT {
 
     private InetSocketAddress start(DnsTestBed bed, SessionSettings settings, List<String> trusted,
             java.util.Optional<javax.net.ssl.SSLContext> tls) throws IOException {
+        return start(bed, settings, trusted, tls, GatewayContext.Guards.NONE);
+    }
+
+    private InetSocketAddress start(DnsTestBed bed, SessionSettings settings, List<String> trusted,
+            java.util.Optional<javax.net.ssl.SSLContext> tls, GatewayContext.Guards guards) throws IOException {
         spool = new Spool(spoolDirectory, new NioSpoolFiles(), new QueueIds(Clock.systemUTC(), new SplittableRandom(3)),
                 Clock.systemUTC(), 0);
         spool.recover();
@@ -86,7 +91,7 @@ class GatewayIT {
                     synchronized (queued) {
                         queued.add(envelope);
                     }
-                }, Clock.systemUTC());
+                }, Clock.systemUTC(), guards);
         server = SmtpServer.start(List.of(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0)),
                 SmtpServer.Limits.DEFAULT, context.sessions());
         return server.addresses().getFirst();
@@ -162,6 +167,47 @@ class GatewayIT {
         // plain text pipelined behind STARTTLS is refused, not carried into the TLS session
         String reply = rawSession(gateway, GOOD_IP, "EHLO " + GOOD_HOST + "\r\n", "STARTTLS\r\nMAIL FROM:<x@good.test>\r\n");
         assertThat(reply).contains("554 5.5.1 Error: commands pipelined after STARTTLS");
+    }
+
+    @Test
+    void aClientThatConnectedToTheTrapMxIsRefusedOnTheMainListener(DnsTestBed bed) throws Exception {
+        TrapMx trap = new TrapMx();
+        try (TrapListener trapListener = TrapListener.start(
+                List.of(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0)), trap)) {
+            InetSocketAddress gateway = start(bed, SessionSettings.defaults(HOSTNAME).withGreetWait(Duration.ZERO),
+                    List.of(), java.util.Optional.empty(), new GatewayContext.Guards(null, trap));
+            try (Socket bot = connect(trapListener.addresses().getFirst(), GOOD_IP)) {
+                assertThat(new String(bot.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)).startsWith("421 ");
+            }
+
+            String transcript = swaks(gateway, GOOD_IP, "--ehlo", GOOD_HOST, "--from", "alice@good.test",
+                    "--to", "bob@" + PROTECTED);
+
+            assertThat(transcript).contains("<** 550 5.7.1 Client host rejected: it connected to a trap MX");
+            assertThat(queued).isEmpty();
+        }
+    }
+
+    @Test
+    void theBackupMxTempfailsMailForADomainWhosePrimaryIsUp(DnsTestBed bed) throws Exception {
+        int port = org.mxguard.delivery.TestSmtpSink.freePortOn("127.0.5.9");
+        try (var primary = org.mxguard.delivery.TestSmtpSink.start("127.0.5.9", port);
+             BackupMxGuard guard = BackupMxGuard.start(List.of(new BackupMxGuard.Entry(PROTECTED,
+                     new InetSocketAddress(InetAddress.getByName("127.0.5.9"), port), Duration.ofSeconds(10),
+                     org.mxguard.policy.Action.TEMPFAIL)))) {
+            InetSocketAddress gateway = start(bed, SessionSettings.defaults(HOSTNAME).withGreetWait(Duration.ZERO),
+                    List.of(), java.util.Optional.empty(), new GatewayContext.Guards(guard, null));
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (guard.health(PROTECTED).isEmpty() && System.nanoTime() < end) {
+                Thread.sleep(50);
+            }
+
+            String transcript = swaks(gateway, GOOD_IP, "--ehlo", GOOD_HOST, "--from", "alice@good.test",
+                    "--to", "bob@" + PROTECTED);
+
+            assertThat(transcript).contains("<** 450 4.7.1 <" + PROTECTED + ">: this is a backup MX");
+            assertThat(queued).isEmpty();
+        }
     }
 
     @Test
