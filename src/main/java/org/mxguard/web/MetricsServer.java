@@ -1,0 +1,144 @@
+package org.mxguard.web;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves the gateway's metrics to Prometheus: {@code GET /metrics} answers the Prometheus text
+ * format (version 0.0.4) of a {@link PrometheusRegistry}; every other path is 404, every other
+ * method 405. It runs on the JDK's {@link HttpServer}, one virtual thread a request.
+ *
+ * <p>The metrics say nothing about any message or person, but they do tell how the gateway is
+ * doing: listen on loopback or a management network, not on the address that takes mail.
+ */
+public final class MetricsServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(MetricsServer.class);
+
+    /** The path Prometheus scrapes. */
+    public static final String PATH = "/metrics";
+
+    private final PrometheusRegistry registry;
+    private final PrometheusTextFormatWriter format = PrometheusTextFormatWriter.create();
+    private HttpServer server;
+    private ExecutorService executor;
+
+    /** A server for these metrics; {@link #start} makes it listen. */
+    public MetricsServer(GatewayMetrics metrics) {
+        this(metrics.registry());
+    }
+
+    /** A server for any registry. */
+    public MetricsServer(PrometheusRegistry registry) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+    }
+
+    /**
+     * Binds the address and starts answering.
+     *
+     * @param address where to listen; port 0 picks a free port ({@link #address()} tells which)
+     * @return this server
+     * @throws IOException the address cannot be bound, e.g. in use or not local
+     * @throws IllegalStateException the server was started already
+     */
+    public synchronized MetricsServer start(InetSocketAddress address) throws IOException {
+        if (server != null) {
+            throw new IllegalStateException("the metrics server is started already");
+        }
+        HttpServer bound;
+        try {
+            bound = HttpServer.create(address, 16);
+        } catch (IOException e) {
+            throw new IOException("cannot listen for metrics on " + address + ": " + e.getMessage(), e);
+        }
+        bound.createContext("/", this::handle);
+        executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("metrics-http-", 0).factory());
+        bound.setExecutor(executor);
+        bound.start();
+        server = bound;
+        return this;
+    }
+
+    /**
+     * The address listened on, with the port actually bound.
+     *
+     * @throws IllegalStateException not started, or closed
+     */
+    public synchronized InetSocketAddress address() {
+        if (server == null) {
+            throw new IllegalStateException("the metrics server is not listening");
+        }
+        return server.getAddress();
+    }
+
+    /** Stops listening at once; a scrape under way is cut off. Closing twice does nothing. */
+    @Override
+    public synchronized void close() {
+        if (server != null) {
+            server.stop(0);
+            executor.shutdownNow();
+            server = null;
+            executor = null;
+        }
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String method = exchange.getRequestMethod();
+            if (!PATH.equals(exchange.getRequestURI().getPath())) {
+                plain(exchange, 404, "Not found: the metrics are at " + PATH + "\n");
+                return;
+            }
+            boolean head = "HEAD".equals(method);
+            if (!head && !"GET".equals(method)) {
+                exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+                plain(exchange, 405, "Method not allowed: use GET\n");
+                return;
+            }
+            byte[] body;
+            try {
+                ByteArrayOutputStream buffer = new ByteArrayOutputStream(8192);
+                format.write(buffer, registry.scrape());
+                body = buffer.toByteArray();
+            } catch (IOException | RuntimeException e) {
+                log.warn("collecting the metrics failed", e);
+                plain(exchange, 500, "Collecting the metrics failed\n");
+                return;
+            }
+            exchange.getResponseHeaders().set("Content-Type", format.getContentType());
+            exchange.getResponseHeaders().set("Cache-Control", "no-store");
+            if (head) {
+                exchange.sendResponseHeaders(200, -1);
+                return;
+            }
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        }
+    }
+
+    private static void plain(HttpExchange exchange, int status, String text) throws IOException {
+        byte[] body = text.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        if ("HEAD".equals(exchange.getRequestMethod())) {
+            exchange.sendResponseHeaders(status, -1);
+            return;
+        }
+        exchange.sendResponseHeaders(status, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+}
