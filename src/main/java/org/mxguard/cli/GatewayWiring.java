@@ -19,6 +19,8 @@ import org.mxguard.smtp.BackupMxGuard;
 import org.mxguard.smtp.GatewayContext;
 import org.mxguard.smtp.TrapListener;
 import org.mxguard.smtp.TrapMx;
+import org.mxguard.smtp.TransactionLog;
+import org.mxguard.web.GatewayMetrics;
 import org.mxguard.smtp.RelayControl;
 import org.mxguard.smtp.SessionSettings;
 import org.mxguard.smtp.ServerTls;
@@ -62,6 +64,11 @@ final class GatewayWiring implements AutoCloseable {
      */
     static GatewayWiring start(MxguardConfig config, Resolver dns, DeliveryWiring delivery, Clock clock)
             throws IOException {
+        return start(config, dns, delivery, clock, GatewayMetrics.noop());
+    }
+
+    static GatewayWiring start(MxguardConfig config, Resolver dns, DeliveryWiring delivery, Clock clock,
+            GatewayMetrics metrics) throws IOException {
         SmtpSettings smtp = config.smtp();
         String hostname = smtp.hostname().orElse(delivery.heloName());
         GatewayContext.Setup setup = setup(config, config.delivery().transports(), hostname, dns);
@@ -69,7 +76,8 @@ final class GatewayWiring implements AutoCloseable {
                 .map(b -> new BackupMxGuard.Entry(b.domain(), b.primary(), b.probeInterval(), b.action())).toList());
         TrapMx trap = new TrapMx(config.trap().expiry(), config.trap().action());
         GatewayContext context = new GatewayContext(setup, delivery.spool(),
-                queued -> delivery.runner().offer(queued.id()), clock, new GatewayContext.Guards(backupMx, trap));
+                queued -> delivery.runner().offer(queued.id()), clock, new GatewayContext.Guards(backupMx, trap),
+                metrics, new TransactionLog());
         SmtpServer server;
         TrapListener trapListener = null;
         try {
@@ -87,6 +95,8 @@ final class GatewayWiring implements AutoCloseable {
             backupMx.close();
             throw e;
         }
+        metrics.openConnectionsFrom(server::openConnections);
+        metrics.queueSizeFrom(() -> delivery.spool().size());
         return new GatewayWiring(server, backupMx, trapListener, context, dns, hostname, config);
     }
 

@@ -11,6 +11,8 @@ import org.mxguard.delivery.NextHop;
 import org.mxguard.delivery.Transports;
 import org.mxguard.dns.Resolver;
 import org.mxguard.policy.AllowlistEntry;
+import org.mxguard.web.GatewayMetrics;
+import org.mxguard.web.MetricsServer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
@@ -64,6 +66,10 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "refuse nothing the checks would refuse: log what would have happened")
     boolean dryRun;
 
+    @Option(names = "--metrics", paramLabel = "HOST:PORT",
+            description = "serve Prometheus metrics at http://HOST:PORT/metrics (default: off; a management address)")
+    String metricsListen;
+
     /** The example setup's listener, when no --config names a real one. */
     static final String EXAMPLE_LISTEN = "127.0.0.1:2525";
 
@@ -72,7 +78,24 @@ public final class ServeCommand implements Callable<Integer> {
         CommandLine cmd = spec.commandLine();
         MxguardConfig cfg = configuration(cmd);
         logEveryDelivery();
-        Resolver dns = Wiring.resolver(cfg.dns());
+        GatewayMetrics metrics = new GatewayMetrics();
+        Resolver dns = Wiring.resolver(cfg.dns(), metrics.dnsObserver());
+        MetricsServer metricsServer = null;
+        if (metricsListen != null) {
+            InetSocketAddress address;
+            try {
+                address = HostPort.parseIp(metricsListen, 9325);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(cmd, "--metrics " + metricsListen + ": " + e.getMessage());
+            }
+            try {
+                metricsServer = new MetricsServer(metrics).start(address);
+            } catch (IOException e) {
+                cmd.getErr().println("mxguard: cannot start: " + e.getMessage());
+                return EXIT_IO_ERROR;
+            }
+        }
+        MetricsServer metricsToClose = metricsServer;
         DeliveryWiring wiring;
         GatewayWiring gateway;
         try {
@@ -80,12 +103,14 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (IOException e) {
             // a spool that cannot be read, or another serve delivering it: one line, not a stack trace
             cmd.getErr().println("mxguard: cannot start: " + e.getMessage());
+            closeQuietly(metricsToClose);
             return EXIT_IO_ERROR;
         }
         try {
-            gateway = GatewayWiring.start(cfg, dns, wiring, Clock.systemUTC());
+            gateway = GatewayWiring.start(cfg, dns, wiring, Clock.systemUTC(), metrics);
         } catch (IOException e) {
             wiring.close();
+            closeQuietly(metricsToClose);
             cmd.getErr().println("mxguard: cannot start: " + e.getMessage());
             return EXIT_IO_ERROR;
         }
@@ -96,6 +121,9 @@ public final class ServeCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             gateway.close();
             wiring.close();
+            if (metricsToClose != null) {
+                metricsToClose.close();
+            }
             ServerPidFile.remove(spool);
             stopped.countDown();
         }, "mxguard-shutdown"));
@@ -185,6 +213,12 @@ public final class ServeCommand implements Callable<Integer> {
             cfg = cfg.withSmtp(cfg.smtp().withDryRun(true));
         }
         return cfg;
+    }
+
+    private static void closeQuietly(MetricsServer server) {
+        if (server != null) {
+            server.close();
+        }
     }
 
     private static String hostPort(InetSocketAddress address) {

@@ -10,6 +10,7 @@ import org.mxguard.config.HostPort;
 import org.mxguard.config.MxguardConfig;
 import org.mxguard.dns.CachingResolver;
 import org.mxguard.dns.DnsClient;
+import org.mxguard.dns.DnsObserver;
 import org.mxguard.dns.Resolver;
 import picocli.CommandLine;
 
@@ -39,8 +40,13 @@ final class Wiring {
     }
 
     static Resolver resolver(DnsSettings dns) {
+        return resolver(dns, DnsObserver.NONE);
+    }
+
+    /** @param observer sees the queries that go to the network, not the cache's answers */
+    static Resolver resolver(DnsSettings dns, DnsObserver observer) {
         List<InetSocketAddress> servers = dns.servers().isEmpty() ? DnsClient.systemServers() : dns.servers();
-        DnsClient client = new DnsClient(servers, dns.timeout(), dns.retries(), Runnable::run);
+        DnsClient client = new DnsClient(servers, dns.timeout(), dns.retries(), Runnable::run, observer);
         return new CachingResolver(client, dns.cacheSize());
     }
 }

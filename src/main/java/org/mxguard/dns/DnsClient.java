@@ -30,8 +30,16 @@ public final class DnsClient implements Resolver {
     private final int retries;
     private final Duration timeout;
     private final Executor executor;
+    private final DnsObserver observer;
 
     public DnsClient(List<InetSocketAddress> servers, Duration timeout, int retries, Executor executor) {
+        this(servers, timeout, retries, executor, DnsObserver.NONE);
+    }
+
+    /** @param observer told of every query sent and how long its answer took (metrics) */
+    public DnsClient(List<InetSocketAddress> servers, Duration timeout, int retries, Executor executor,
+            DnsObserver observer) {
+        this.observer = java.util.Objects.requireNonNull(observer, "observer");
         if (servers.isEmpty()) {
             throw new IllegalArgumentException("no DNS servers configured");
         }
@@ -63,7 +71,14 @@ public final class DnsClient implements Resolver {
             // A syntactically impossible name cannot exist: a definitive "no such name".
             return CompletableFuture.completedFuture(new DnsAnswer.NxDomain<>(question, 0));
         }
-        return attempt(question, query, 0);
+        long start = System.nanoTime();
+        return attempt(question, query, 0).whenComplete((answer, error) -> {
+            try {
+                observer.answered(Duration.ofNanos(System.nanoTime() - start), DnsObserver.outcome(answer));
+            } catch (RuntimeException e) {
+                // an observer's failure must not fail the lookup
+            }
+        });
     }
 
     private CompletableFuture<DnsAnswer<?>> attempt(DnsQuestion question, Message query, int attempt) {

@@ -401,6 +401,11 @@ public final class Spool {
         return Optional.ofNullable(index.get(id));
     }
 
+    /** How many messages are queued (without copying the index, as {@link #list} does). */
+    public int size() {
+        return index.size();
+    }
+
     /** Every queued message, oldest first. */
     public List<Envelope> list() {
         return List.copyOf(index.values());

@@ -14,6 +14,7 @@ import org.mxguard.policy.Reply;
 import org.mxguard.policy.SessionChecks;
 import org.mxguard.queue.Envelope;
 import org.mxguard.queue.Spool;
+import org.mxguard.web.GatewayMetrics;
 
 /**
  * What every session of one gateway shares: its settings, the relay rules, how to start a
@@ -81,8 +82,21 @@ public final class GatewayContext {
     }
 
     private final Guards guards;
+    private final GatewayMetrics metrics;
+    private final TransactionLog transactions;
 
     public GatewayContext(Setup setup, Spool spool, Consumer<Envelope> queued, Clock clock, Guards guards) {
+        this(setup, spool, queued, clock, guards, GatewayMetrics.noop(), new TransactionLog());
+    }
+
+    /**
+     * @param metrics      counts connections, verdicts, check results and messages
+     * @param transactions one JSON line per transaction (logger {@code mxguard.transactions})
+     */
+    public GatewayContext(Setup setup, Spool spool, Consumer<Envelope> queued, Clock clock, Guards guards,
+            GatewayMetrics metrics, TransactionLog transactions) {
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.transactions = Objects.requireNonNull(transactions, "transactions");
         this.guards = Objects.requireNonNull(guards, "guards");
         this.setup = Objects.requireNonNull(setup, "setup");
         this.spool = Objects.requireNonNull(spool, "spool");
@@ -96,6 +110,14 @@ public final class GatewayContext {
 
     Guards guards() {
         return guards;
+    }
+
+    GatewayMetrics metrics() {
+        return metrics;
+    }
+
+    TransactionLog transactions() {
+        return transactions;
     }
 
     /** The session factory for {@link SmtpServer#start}. */

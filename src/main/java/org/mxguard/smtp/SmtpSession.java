@@ -28,6 +28,7 @@ import org.mxguard.policy.SessionChecks;
 import org.mxguard.queue.Envelope;
 import org.mxguard.queue.NotQueuedException;
 import org.mxguard.queue.Spool;
+import org.mxguard.web.GatewayMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +57,16 @@ final class SmtpSession implements Runnable {
     private OutputStream out;
     private SessionChecks checks;
     private int errors;
+
+    // what the transaction log and the metrics are told
+    private final long connected = System.nanoTime();
+    private long transactionStart;
+    private boolean greeted;
+    private boolean hadTransaction;
+    /** The open transaction has had its log line (or there is none). */
+    private boolean recorded = true;
+    private final List<TransactionRecord.RefusedRecipient> refused = new ArrayList<>();
+    private Reply lastReply;
 
     // the session
     private String helo;
@@ -114,6 +125,15 @@ final class SmtpSession implements Runnable {
             log.debug("{} went away", client.getHostAddress());
         } catch (IOException e) {
             log.debug("session with {} ended: {}", client.getHostAddress(), e.toString());
+        } finally {
+            if (greeted) {
+                resetTransaction(); // an open transaction gets its line
+                if (!hadTransaction) {
+                    context.transactions().write(TransactionRecord.builder(TransactionRecord.Outcome.CLOSED,
+                            context.clock().instant(), client).helo(helo).reply(lastReply).sessionTime(sinceConnect())
+                            .build());
+                }
+            }
         }
     }
 
@@ -127,6 +147,8 @@ final class SmtpSession implements Runnable {
         if (settings.greetWait().isZero() || context.passedGreeting(client)) {
             reply(new Reply(220, null, banner));
             flush();
+            greeted = true;
+            context.metrics().connectionAccepted();
             return true;
         }
         write("220-" + banner + "\r\n");
@@ -135,8 +157,12 @@ final class SmtpSession implements Runnable {
         while (System.nanoTime() < end) {
             if (input.hasPendingInput()) {
                 log.info("{}: PREGREET: talked before the greeting was complete; refused", client.getHostAddress());
-                reply(new Reply(521, "5.5.1", "Protocol error: you talked before my greeting"));
+                Reply refusal = new Reply(521, "5.5.1", "Protocol error: you talked before my greeting");
+                reply(refusal);
                 flush();
+                context.metrics().connectionRefused(GatewayMetrics.PREGREET);
+                context.transactions().write(TransactionRecord.builder(TransactionRecord.Outcome.PREGREET,
+                        context.clock().instant(), client).reply(refusal).sessionTime(sinceConnect()).build());
                 return false;
             }
             sleep(Math.min(50, Duration.ofNanos(end - System.nanoTime()).toMillis() + 1));
@@ -144,6 +170,8 @@ final class SmtpSession implements Runnable {
         context.greetingPassed(client);
         reply(new Reply(220, null, banner));
         flush();
+        greeted = true;
+        context.metrics().connectionAccepted();
         return true;
     }
 
@@ -270,10 +298,14 @@ final class SmtpSession implements Runnable {
         sender = mail.path();
         parameters = mail.parameters();
         senderGiven = true;
+        hadTransaction = true;
+        recorded = false;
+        transactionStart = System.nanoTime();
         checks.mail(sender.address());
         if (settings.rejectAt() == SessionSettings.RejectAt.EARLIEST) {
             Reply refusal = refusal(verdictOfTransaction(), "MAIL");
             if (refusal != null) {
+                finish(TransactionRecord.Outcome.refusedWith(refusal), refusal, transactionVerdict, GatewayMetrics.STAGE_MAIL);
                 resetTransaction();
                 return answer(refusal);
             }
@@ -300,14 +332,17 @@ final class SmtpSession implements Runnable {
         RelayDecision relay = setup.relay().decide(recipient, client);
         if (relay instanceof RelayDecision.Refuse refused) {
             log.info("{}: RCPT {} refused: {}", client.getHostAddress(), recipient, refused.why());
+            this.refused.add(new TransactionRecord.RefusedRecipient(recipient.address(), refused.reply()));
             return error(refused.reply());
         }
         Reply guard = guardRefusal(relay, recipient);
         if (guard != null) {
+            refused.add(new TransactionRecord.RefusedRecipient(recipient.address(), guard));
             return answer(guard);
         }
         Reply refusal = refusal(verdictOfTransaction(), "RCPT <" + recipient.address() + ">");
         if (refusal != null) {
+            refused.add(new TransactionRecord.RefusedRecipient(recipient.address(), refusal));
             return answer(refusal);
         }
         // RFC 5321 §4.5.1: the bare <postmaster> is this server's; it is queued under our host name
@@ -334,9 +369,7 @@ final class SmtpSession implements Runnable {
             draft = context.spool().draft(sender.address(), recipients);
         } catch (NotQueuedException e) {
             log.warn("{}: not queued: {}", client.getHostAddress(), e.getMessage());
-            resetTransaction();
-            return answer(new Reply(NotQueuedException.REPLY_CODE, NotQueuedException.REPLY_ENHANCED_CODE,
-                    NotQueuedException.REPLY_TEXT));
+            return notQueued();
         }
         try (draft) {
             reply(new Reply(354, null, "End data with <CR><LF>.<CR><LF>"));
@@ -356,9 +389,7 @@ final class SmtpSession implements Runnable {
                     throw e.getCause() instanceof IOException io ? io : e; // the client, not the disk
                 }
                 log.warn("{}: not queued: {}", client.getHostAddress(), e.getMessage());
-                resetTransaction();
-                return answer(new Reply(NotQueuedException.REPLY_CODE, NotQueuedException.REPLY_ENHANCED_CODE,
-                        NotQueuedException.REPLY_TEXT));
+                return notQueued();
             } finally {
                 socket.setSoTimeout((int) settings.commandTimeout().toMillis());
             }
@@ -368,14 +399,18 @@ final class SmtpSession implements Runnable {
 
     private boolean endOfData(Spool.Draft draft, DataOutcome outcome, DataSink sink) throws IOException {
         if (outcome.tooBig()) {
+            Reply tooBig = new Reply(552, "5.3.4", "Message size exceeds fixed limit");
+            finish(TransactionRecord.Outcome.REJECTED, tooBig, null, GatewayMetrics.STAGE_DATA);
             resetTransaction();
-            return answer(new Reply(552, "5.3.4", "Message size exceeds fixed limit"));
+            return answer(tooBig);
         }
         if (outcome.bareLineEnd()) {
             // the data ended only at <CRLF>.<CRLF>, so nothing was smuggled; the message itself is refused
             log.info("{}: message with a bare <CR> or <LF> refused", client.getHostAddress());
+            Reply bare = new Reply(550, "5.5.2", "Error: bare <CR> or <LF> in the message");
+            finish(TransactionRecord.Outcome.REJECTED, bare, null, GatewayMetrics.STAGE_DATA);
             resetTransaction();
-            return answer(new Reply(550, "5.5.2", "Error: bare <CR> or <LF> in the message"));
+            return answer(bare);
         }
         if (sink.forgedFieldsDropped() > 0) {
             log.info("{}: dropped {} Authentication-Results field(s) claiming to be ours ({})", client.getHostAddress(),
@@ -385,6 +420,7 @@ final class SmtpSession implements Runnable {
         Evaluator.Evaluation evaluation = await(checks.verdict());
         Reply refusal = refusal(evaluation, "end of DATA");
         if (refusal != null) {
+            finish(TransactionRecord.Outcome.refusedWith(refusal), refusal, evaluation, GatewayMetrics.STAGE_DATA);
             resetTransaction();
             return answer(refusal);
         }
@@ -394,15 +430,15 @@ final class SmtpSession implements Runnable {
             queued = draft.commit(trace);
         } catch (NotQueuedException e) {
             log.warn("{}: not queued: {}", client.getHostAddress(), e.getMessage());
-            resetTransaction();
-            return answer(new Reply(NotQueuedException.REPLY_CODE, NotQueuedException.REPLY_ENHANCED_CODE,
-                    NotQueuedException.REPLY_TEXT));
+            return notQueued();
         }
         log.info("{}: from=<{}>, to={}, size={}, verdict={}, queued as {}", client.getHostAddress(), queued.sender(),
                 recipients, outcome.bytes(), evaluation.verdict().action().text(), queued.id());
         context.queued(queued);
+        Reply ok = new Reply(250, "2.0.0", "Ok: queued as " + queued.id());
+        finishQueued(ok, evaluation, queued, outcome.bytes());
         resetTransaction();
-        return answer(new Reply(250, "2.0.0", "Ok: queued as " + queued.id()));
+        return answer(ok);
     }
 
     /**
@@ -446,6 +482,53 @@ final class SmtpSession implements Runnable {
         }
         log.info("{}: {} at RCPT {}: {}", client.getHostAddress(), refusal.get(), recipient, why);
         return refusal.get();
+    }
+
+    private boolean notQueued() throws IOException {
+        Reply reply = new Reply(NotQueuedException.REPLY_CODE, NotQueuedException.REPLY_ENHANCED_CODE,
+                NotQueuedException.REPLY_TEXT);
+        finish(TransactionRecord.Outcome.TEMPFAILED, reply, null, GatewayMetrics.STAGE_DATA);
+        resetTransaction();
+        return answer(reply);
+    }
+
+    private void finishQueued(Reply reply, Evaluator.Evaluation evaluation, Envelope queued, long size) {
+        write(record(TransactionRecord.Outcome.QUEUED, reply, evaluation, GatewayMetrics.STAGE_DATA)
+                .queueId(queued.id().toString()).size(size));
+        context.metrics().messageQueued();
+    }
+
+    /** The transaction's log line, and its verdict and outcome counted once. */
+    private void finish(TransactionRecord.Outcome outcome, Reply reply, Evaluator.Evaluation evaluation, String stage) {
+        write(record(outcome, reply, evaluation, stage));
+        switch (outcome) {
+            case REJECTED -> context.metrics().messageRejected();
+            case TEMPFAILED -> context.metrics().messageTempfailed();
+            default -> { }
+        }
+    }
+
+    private TransactionRecord.Builder record(TransactionRecord.Outcome outcome, Reply reply,
+            Evaluator.Evaluation evaluation, String stage) {
+        TransactionRecord.Builder b = TransactionRecord.builder(outcome, context.clock().instant(), client).helo(helo)
+                .mailFrom(sender == null ? null : sender.address()).recipients(recipients).refusedRecipients(refused)
+                .dryRun(settings.dryRun()).reply(reply).sessionTime(sinceConnect())
+                .transactionTime(Duration.ofNanos(System.nanoTime() - transactionStart));
+        if (evaluation != null) {
+            b.evaluation(evaluation, stage);
+            context.metrics().verdict(evaluation.verdict().action(), stage);
+            context.metrics().checkResults(evaluation.results());
+        }
+        return b;
+    }
+
+    private void write(TransactionRecord.Builder record) {
+        recorded = true;
+        context.transactions().write(record.build());
+    }
+
+    private Duration sinceConnect() {
+        return Duration.ofNanos(System.nanoTime() - connected);
     }
 
     /** The transaction's verdict at MAIL/RCPT: computed once, when first needed. */
@@ -495,6 +578,14 @@ final class SmtpSession implements Runnable {
     }
 
     private void resetTransaction() {
+        if (!recorded) {
+            // the transaction ended without a message: refused at every RCPT, or given up by the client
+            boolean allRefused = recipients.isEmpty() && !refused.isEmpty();
+            Reply last = allRefused ? refused.getLast().reply() : lastReply;
+            finish(allRefused ? TransactionRecord.Outcome.refusedWith(last) : TransactionRecord.Outcome.ABORTED, last,
+                    transactionVerdict, GatewayMetrics.STAGE_RCPT);
+        }
+        refused.clear();
         sender = null;
         parameters = null;
         senderGiven = false;
@@ -525,6 +616,7 @@ final class SmtpSession implements Runnable {
     }
 
     private void reply(Reply reply) throws IOException {
+        lastReply = reply;
         write(reply.code() + " " + (reply.enhanced() == null ? "" : reply.enhanced() + " ") + reply.text() + "\r\n");
     }
 

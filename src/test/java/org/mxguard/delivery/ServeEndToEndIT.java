@@ -76,8 +76,10 @@ class ServeEndToEndIT {
         int smtpPort = DeliveryTestSink.freePortOn("127.0.0.1");
         Path spool = dir.resolve("spool");
         try (DeliveryTestSink protectedMta = DeliveryTestSink.start(mta, mtaPort)) {
+            int metricsPort = DeliveryTestSink.freePortOn("127.0.0.1");
             Process serve = mxguard("serve", "--listen", "127.0.0.1:" + smtpPort, "--spool", spool.toString(),
-                    "--dns", bed.resolverHostPort(), "--relay-domain", "protected.test=[" + mta + "]:" + mtaPort);
+                    "--dns", bed.resolverHostPort(), "--relay-domain", "protected.test=[" + mta + "]:" + mtaPort,
+                    "--metrics", "127.0.0.1:" + metricsPort);
             try {
                 awaitStderr(serve, "listening on 127.0.0.1:" + smtpPort);
                 String accepted = smtplib(smtpPort, GOOD_IP, "mail.good.test", "alice@good.test", "bob@protected.test");
@@ -93,6 +95,13 @@ class ServeEndToEndIT {
                         .contains("Subject: through the gateway")
                         .contains("hello through the gateway");
                 awaitEmptySpool(spool, 10);
+                String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                assertThat(metrics).contains("mxguard_messages_total{outcome=\"queued\"} 1.0")
+                        .contains("mxguard_messages_total{outcome=\"rejected\"} 1.0")
+                        .contains("mxguard_check_results_total{check=\"iprev\",result=\"fail\"} 1.0")
+                        .contains("mxguard_dns_query_seconds");
             } finally {
                 serve.destroy();
                 assertThat(serve.waitFor(20, TimeUnit.SECONDS)).as("serve stops on SIGTERM").isTrue();
