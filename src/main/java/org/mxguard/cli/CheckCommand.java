@@ -8,7 +8,6 @@ import org.mxguard.check.SessionFacts;
 import org.mxguard.config.MxguardConfig;
 import org.mxguard.dns.InetAddresses;
 import org.mxguard.policy.Evaluator;
-import org.mxguard.policy.Policy;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -49,7 +48,7 @@ public final class CheckCommand implements Callable<Integer> {
         MxguardConfig cfg = options.load(cmd);
         Evaluator evaluator = new Evaluator(
                 CheckSuite.standard(cfg.identity(), GenericNameClassifier.standard()),
-                new Policy(cfg.actions(), cfg.allowlist()),
+                cfg.policy(),
                 Wiring.resolver(cfg.dns()),
                 cfg.dns().queryBudget());
         String mailFromArg = mailFrom == null ? null : mailFrom.equals("<>") ? "" : mailFrom;

@@ -134,7 +134,7 @@ final class GatewayWiring implements AutoCloseable {
         // the domains mxguard relays for are those with a fixed next hop: the MTA it protects
         RelayControl relay = new RelayControl(Set.copyOf(routing.relayDomains().keySet()), smtp.trustedNetworks());
         CheckSuite suite = CheckSuite.standard(config.identity(), GenericNameClassifier.standard());
-        Policy policy = new Policy(config.actions(), config.allowlist());
+        Policy policy = config.policy();
         int budget = config.dns().queryBudget();
         Optional<SSLContext> tls = Optional.empty();
         if (smtp.tls()) {

@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Optional;
 import org.mxguard.check.LocalIdentity;
 import org.mxguard.policy.ActionTable;
+import org.mxguard.policy.Scoring;
 import org.mxguard.policy.Allowlist;
 
 /**
@@ -60,6 +61,17 @@ import org.mxguard.policy.Allowlist;
  *
  * [policy."reverse-mx:from"]   # names with a colon need quotes
  * fail = "tag"
+ *
+ * [scoring]                    # instead of [policy]: weights add up, thresholds decide
+ * enabled = false              # true: the score decides and [policy] is not used
+ * tag = 4.0                    # thresholds above 0 (up to 10000), tag <= tempfail <= reject
+ * tempfail = 6.0               # optional; default none
+ * reject = 8.0                 # needs the score's floor (temperror checks at their most favourable) too
+ *
+ * [scoring.weights]            # CHECK.RESULT = weight, -1000 to 1000; temperror 0 or more
+ * iprev.fail = 8.0
+ * helo.pass = -1.0             # negative: in the sender's favour
+ * reverse-mx.fail = 1.0        # a family, as in [policy]
  *
  * [[allowlist]]                # repeat for each entry
  * cidr = "192.0.2.0/24"        # exactly one of: cidr (an IP is a /32 or /128), sender-domain, ptr-suffix
@@ -111,6 +123,12 @@ import org.mxguard.policy.Allowlist;
  * failures reject, generic-ptr failures tag, the rest log; an unset temperror tempfails where
  * fail rejects and logs elsewhere.
  *
+ * <p>{@code [scoring.weights]} takes the same check names as {@code [policy.CHECK]} and the same
+ * results, each with a number; they are laid over the default weights (iprev and sender-domain
+ * fail 8, generic-ptr fail 4, helo fail 2, reverse-mx fail 1, the rest 0) result by result, and a
+ * temperror not set weighs what fail weighs. {@code tag} may not be above {@code reject}, and
+ * {@code tempfail}, when set, lies between them; an error blames the threshold the file sets.
+ *
  * <p>An allowlist entry's {@code checks} takes the same names plus {@code reverse-mx:*} (same as
  * {@code reverse-mx}) and {@code *} (all); an empty list is an error rather than a guess at
  * "none" or "all". {@code sender-domain} also covers subdomains;
@@ -133,8 +151,8 @@ import org.mxguard.policy.Allowlist;
  */
 public final class ConfigLoader {
     private static final List<String> SECTIONS =
-            List.of("dns", "identity", "smtp", "policy", "allowlist", "delivery", "egress", "queue", "backup-mx",
-                    "trap");
+            List.of("dns", "identity", "smtp", "policy", "scoring", "allowlist", "delivery", "egress", "queue",
+                    "backup-mx", "trap");
     private static final TomlMapper TOML = new TomlMapper();
 
     private ConfigLoader() {
@@ -156,6 +174,7 @@ public final class ConfigLoader {
         LocalIdentity identity = IdentitySection.read(root.get("identity"));
         SmtpSettings smtp = SmtpSection.read(root.get("smtp"));
         ActionTable actions = PolicySection.read(root.get("policy"));
+        Scoring scoring = ScoringSection.read(root.get("scoring"));
         Allowlist allowlist = AllowlistSection.read(root.get("allowlist"));
         DeliverySettings delivery = DeliverySection.read(root.get("delivery"));
         List<EgressSettings> egress = EgressSection.read(root.get("egress"));
@@ -163,8 +182,8 @@ public final class ConfigLoader {
         // these two are checked against the listener, the relay domains and the identity read above
         List<BackupMxSettings> backupMx = BackupMxSection.read(root.get("backup-mx"), delivery, smtp, identity);
         TrapSettings trap = TrapSection.read(root.get("trap"), smtp);
-        return new MxguardConfig(nameForMessages, dns, identity, smtp, actions, allowlist, delivery, egress, queue,
-                backupMx, trap);
+        return new MxguardConfig(nameForMessages, dns, identity, smtp, actions, scoring, allowlist, delivery, egress,
+                queue, backupMx, trap);
     }
 
     private static JsonNode tree(String text, Path file, KeyLines lines) throws ConfigException {

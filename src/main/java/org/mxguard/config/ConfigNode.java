@@ -105,6 +105,35 @@ final class ConfigNode {
         return value.longValue();
     }
 
+    /** A number, whole or decimal (not inf or nan), within [min, max], or {@code ifAbsent} when the key is not there. */
+    double decimal(double min, double max, double ifAbsent) throws ConfigException {
+        return decimal(min, false, max, ifAbsent, plain(min) + " to " + plain(max));
+    }
+
+    /** A number above 0 and at most {@code max}, or {@code ifAbsent} when the key is not there. */
+    double positiveDecimal(double max, double ifAbsent) throws ConfigException {
+        return decimal(0, true, max, ifAbsent, "a number above 0, up to " + plain(max));
+    }
+
+    private double decimal(double min, boolean aboveMin, double max, double ifAbsent, String range)
+            throws ConfigException {
+        if (!isPresent()) {
+            return ifAbsent;
+        }
+        if (!value.isNumber()) {
+            throw error("expected a number, got " + describe(value));
+        }
+        double d = value.doubleValue();
+        if (!Double.isFinite(d) || d < min || (aboveMin && d == min) || d > max) {
+            throw error(value.asText() + " is out of range (use " + range + ")");
+        }
+        return d;
+    }
+
+    private static String plain(double d) {
+        return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
+    }
+
     /** {@code true} or {@code false}, or {@code ifAbsent} when the key is not there. */
     boolean bool(boolean ifAbsent) throws ConfigException {
         if (!isPresent()) {

@@ -7,6 +7,7 @@ import org.mxguard.check.LocalIdentity;
 import org.mxguard.policy.ActionTable;
 import org.mxguard.policy.Allowlist;
 import org.mxguard.policy.Policy;
+import org.mxguard.policy.Scoring;
 
 /**
  * Everything a configuration file sets.
@@ -14,6 +15,8 @@ import org.mxguard.policy.Policy;
  * @param file      where it was read from; null for the built-in defaults
  * @param smtp      the SMTP listener: addresses, name, trusted networks, limits, timeouts, TLS files
  * @param actions   the file's {@code [policy.*]} rules already laid over {@link ActionTable#defaults()}
+ * @param scoring   {@code [scoring]}: on or off, thresholds, and the file's weights laid over
+ *                  {@link Scoring#defaults()}; when on, it decides instead of {@code actions}
  * @param delivery  how mail leaves: routing, port, EHLO name
  * @param egress    the source addresses mail leaves from, in order; empty: the system chooses
  * @param queue     the spool and the retry schedule
@@ -21,13 +24,14 @@ import org.mxguard.policy.Policy;
  * @param trap      the trap MX's listeners, expiry and action; {@link TrapSettings#enabled()} false: no trap
  */
 public record MxguardConfig(Path file, DnsSettings dns, LocalIdentity identity, SmtpSettings smtp, ActionTable actions,
-        Allowlist allowlist, DeliverySettings delivery, List<EgressSettings> egress, QueueSettings queue,
-        List<BackupMxSettings> backupMx, TrapSettings trap) {
+        Scoring scoring, Allowlist allowlist, DeliverySettings delivery, List<EgressSettings> egress,
+        QueueSettings queue, List<BackupMxSettings> backupMx, TrapSettings trap) {
     public MxguardConfig {
         Objects.requireNonNull(dns, "dns");
         Objects.requireNonNull(identity, "identity");
         Objects.requireNonNull(smtp, "smtp");
         Objects.requireNonNull(actions, "actions");
+        Objects.requireNonNull(scoring, "scoring");
         Objects.requireNonNull(allowlist, "allowlist");
         Objects.requireNonNull(delivery, "delivery");
         egress = List.copyOf(egress);
@@ -39,49 +43,55 @@ public record MxguardConfig(Path file, DnsSettings dns, LocalIdentity identity, 
     /** What mxguard does without a configuration file. */
     public static MxguardConfig defaults() {
         return new MxguardConfig(null, DnsSettings.defaults(), LocalIdentity.none(), SmtpSettings.defaults(),
-                ActionTable.defaults(),
+                ActionTable.defaults(), Scoring.defaults(),
                 Allowlist.empty(), DeliverySettings.defaults(), List.of(), QueueSettings.defaults(), List.of(),
                 TrapSettings.defaults());
     }
 
-    /** The policy these actions and allowlist make. */
+    /** The policy these actions, scoring and allowlist make. */
     public Policy policy() {
-        return new Policy(actions, allowlist);
+        return new Policy(actions, allowlist, scoring);
     }
 
     /** This configuration with other DNS settings (the CLI's {@code --dns}). */
     public MxguardConfig withDns(DnsSettings newDns) {
-        return new MxguardConfig(file, newDns, identity, smtp, actions, allowlist, delivery, egress, queue,
+        return new MxguardConfig(file, newDns, identity, smtp, actions, scoring, allowlist, delivery, egress, queue,
                 backupMx, trap);
     }
 
     /** This configuration with other delivery settings (the CLI's {@code --delivery-port}). */
     public MxguardConfig withDelivery(DeliverySettings newDelivery) {
-        return new MxguardConfig(file, dns, identity, smtp, actions, allowlist, newDelivery, egress, queue,
+        return new MxguardConfig(file, dns, identity, smtp, actions, scoring, allowlist, newDelivery, egress, queue,
                 backupMx, trap);
     }
 
     /** This configuration with other queue settings (the CLI's {@code --spool}, say). */
     public MxguardConfig withQueue(QueueSettings newQueue) {
-        return new MxguardConfig(file, dns, identity, smtp, actions, allowlist, delivery, egress, newQueue,
+        return new MxguardConfig(file, dns, identity, smtp, actions, scoring, allowlist, delivery, egress, newQueue,
                 backupMx, trap);
     }
 
     /** This configuration with other SMTP listener settings (the CLI's {@code --listen}). */
     public MxguardConfig withSmtp(SmtpSettings newSmtp) {
-        return new MxguardConfig(file, dns, identity, newSmtp, actions, allowlist, delivery, egress, queue,
+        return new MxguardConfig(file, dns, identity, newSmtp, actions, scoring, allowlist, delivery, egress, queue,
+                backupMx, trap);
+    }
+
+    /** This configuration with other scoring settings (switched on or off, say). */
+    public MxguardConfig withScoring(Scoring newScoring) {
+        return new MxguardConfig(file, dns, identity, smtp, actions, newScoring, allowlist, delivery, egress, queue,
                 backupMx, trap);
     }
 
     /** This configuration with other backup-MX entries. */
     public MxguardConfig withBackupMx(List<BackupMxSettings> newBackupMx) {
-        return new MxguardConfig(file, dns, identity, smtp, actions, allowlist, delivery, egress, queue, newBackupMx,
+        return new MxguardConfig(file, dns, identity, smtp, actions, scoring, allowlist, delivery, egress, queue, newBackupMx,
                 trap);
     }
 
     /** This configuration with other trap settings (tests: the trap on a loopback port). */
     public MxguardConfig withTrap(TrapSettings newTrap) {
-        return new MxguardConfig(file, dns, identity, smtp, actions, allowlist, delivery, egress, queue, backupMx,
+        return new MxguardConfig(file, dns, identity, smtp, actions, scoring, allowlist, delivery, egress, queue, backupMx,
                 newTrap);
     }
 }

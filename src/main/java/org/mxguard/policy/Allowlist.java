@@ -45,6 +45,16 @@ public record Allowlist(List<AllowlistEntry> entries) {
         return Optional.empty();
     }
 
+    /** True when some PTR-suffix rule covers {@code check}: whether it applies depends on {@code iprev}. */
+    public boolean ptrSuffixMayCover(String check) {
+        for (AllowlistEntry e : entries) {
+            if (e.kind() == AllowlistEntry.Kind.PTR_SUFFIX && e.covers(check)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The first PTR-suffix rule that covers {@code check} and matches a confirmed PTR name. */
     public Optional<AllowlistEntry> afterIprev(String check, List<String> confirmedNames) {
         for (AllowlistEntry e : entries) {

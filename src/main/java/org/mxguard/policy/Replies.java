@@ -24,6 +24,38 @@ final class Replies {
         return permanent;
     }
 
+    /**
+     * The reply when a score reached a refusing threshold without help from temporary failures:
+     * the reply of the check that added the most (its RFC 7372 / 7505 / 3463 code, for a
+     * {@code fail}; {@code 5.7.1} for another result), with the score and the threshold, and a 4
+     * in front for tempfail.
+     */
+    static Reply forScore(Decision heaviest, Action action, Score score, double threshold) {
+        String because = " (score " + Score.number(score.total()) + ", " + action.text() + " at "
+                + Score.number(threshold) + ")";
+        Reply base;
+        if (heaviest == null) {
+            base = new Reply(550, "5.7.1", "Client host rejected");
+        } else if (heaviest.result().result() == Result.FAIL) {
+            base = permanent(heaviest.result());
+        } else {
+            CheckResult r = heaviest.result();
+            base = new Reply(550, "5.7.1", "Client host rejected: " + r.reason() + " (" + r.name() + " "
+                    + r.result().text() + ")");
+        }
+        if (action == Action.TEMPFAIL) {
+            return new Reply(450, "4" + base.enhanced().substring(1), base.text() + because);
+        }
+        return new Reply(base.code(), base.enhanced(), base.text() + because);
+    }
+
+    /** The reply when a score refuses only with what temporary failures added: {@code 451 4.4.3}, as ever. */
+    static Reply forTemporaryScore(Decision heaviestTemperror) {
+        return heaviestTemperror == null
+                ? new Reply(451, "4.4.3", "Temporary DNS failure; try again later")
+                : forDecision(heaviestTemperror);
+    }
+
     private static Reply permanent(CheckResult r) {
         String name = r.name();
         if (name.equals("iprev")) {

@@ -109,7 +109,7 @@ class ConfigErrorsTest {
                         fail = "reject"
                         """, 4, "polcy", problemIs("unknown key (did you mean \"policy\"?)")),
                 argumentSet("unknownTopLevelKeyListsTheChoices",
-                        "verbose = true\n", 1, "verbose", problemIs("unknown key (use dns, identity, smtp, policy, allowlist, delivery, egress, queue, "
+                        "verbose = true\n", 1, "verbose", problemIs("unknown key (use dns, identity, smtp, policy, scoring, allowlist, delivery, egress, queue, "
                                 + "backup-mx, trap)")),
                 argumentSet("unknownKeyInASection", """
                         [dns]

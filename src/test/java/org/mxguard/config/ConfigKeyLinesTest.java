@@ -38,6 +38,9 @@ class ConfigKeyLinesTest {
                 .isEqualTo(lineContaining(text, "[policy.\"reverse-mx:from\"]") + 1);
         assertThat(k.lineOf(path("allowlist", 2))).isEqualTo(lineContaining(text, "ptr-suffix = ") - 1);
         assertThat(k.lineOf(path("allowlist", 1, "comment"))).isEqualTo(lineContaining(text, "mailing lists"));
+        assertThat(k.lineOf(path("scoring", "weights", "helo", "pass"))).isEqualTo(lineContaining(text, "helo.pass ="));
+        assertThat(k.lineOf(path("scoring", "weights", "reverse-mx:reply-to", "fail")))
+                .isEqualTo(lineContaining(text, "\"reverse-mx:reply-to\".fail ="));
         assertThat(k.duplicate()).isEmpty();
     }
 

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import org.junit.jupiter.api.Test;
 import org.mxguard.check.Result;
 import org.mxguard.delivery.AddressOrder;
@@ -21,6 +22,7 @@ import org.mxguard.policy.Action;
 import org.mxguard.policy.ActionTable;
 import org.mxguard.policy.AllowlistEntry;
 import org.mxguard.policy.AllowlistEntry.Kind;
+import org.mxguard.policy.Scoring;
 
 class ConfigLoaderTest {
     private static Path example() throws URISyntaxException {
@@ -64,6 +66,16 @@ class ConfigLoaderTest {
         assertThat(a.actionFor("iprev", Result.TEMPERROR)).isEqualTo(Action.TEMPFAIL);
         assertThat(a.actionFor("sender-domain", Result.FAIL)).as("default kept").isEqualTo(Action.REJECT);
         assertThat(a.actionFor("generic-ptr", Result.FAIL)).as("default kept").isEqualTo(Action.TAG);
+
+        Scoring scoring = c.scoring();
+        assertThat(scoring.enabled()).as("shown, but off").isFalse();
+        assertThat(scoring.thresholds()).isEqualTo(new Scoring.Thresholds(4.0, OptionalDouble.empty(), 8.0));
+        assertThat(scoring.weightFor("helo", Result.FAIL)).isEqualTo(2.5);
+        assertThat(scoring.weightFor("helo", Result.PASS)).isEqualTo(-1.0);
+        assertThat(scoring.weightFor("reverse-mx:from", Result.FAIL)).as("family").isEqualTo(1.0);
+        assertThat(scoring.weightFor("reverse-mx:reply-to", Result.FAIL)).as("exact name").isEqualTo(0.5);
+        assertThat(scoring.weightFor("sender-domain", Result.FAIL)).as("default kept").isEqualTo(8.0);
+        assertThat(c.withScoring(scoring.withEnabled(true)).policy().scoring().enabled()).isTrue();
 
         List<AllowlistEntry> entries = c.allowlist().entries();
         assertThat(entries).extracting(AllowlistEntry::kind)
@@ -121,6 +133,7 @@ class ConfigLoaderTest {
         assertThat(c.delivery()).isEqualTo(d.delivery());
         assertThat(c.egress()).isEqualTo(d.egress()).isEmpty();
         assertThat(c.queue()).isEqualTo(d.queue());
+        assertThat(c.scoring().enabled()).isEqualTo(d.scoring().enabled()).isFalse();
         assertThat(c.backupMx()).isEqualTo(d.backupMx()).isEmpty();
         assertThat(c.trap()).isEqualTo(d.trap());
         assertThat(c.actions().actionFor("iprev", Result.FAIL)).isEqualTo(Action.REJECT);

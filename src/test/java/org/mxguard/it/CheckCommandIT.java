@@ -442,6 +442,10 @@ class CheckCommandIT {
                 "--mail-from", "a@" + GARBAGE_DOMAIN, "--from", "b@" + SLOW_DOMAIN, "--reply-to", "c@" + SERVFAIL_DOMAIN)));
         s.add(Arguments.of("fault zones with a strict policy", args("--ip", GARBAGE_PTR_IP, "--helo", GARBAGE_HOST,
                 "--mail-from", "a@" + SERVFAIL_DOMAIN, "--from", "b@" + GARBAGE_DOMAIN, "--config", "STRICT")));
+        s.add(Arguments.of("fault zones with strict scoring", args("--ip", GARBAGE_PTR_IP, "--helo", GARBAGE_HOST,
+                "--mail-from", "a@" + SERVFAIL_DOMAIN, "--from", "b@" + GARBAGE_DOMAIN, "--config", "SCORING")));
+        s.add(Arguments.of("PTR in a fault zone with strict scoring", args("--ip", SERVFAIL_PTR_IP, "--helo", HELO_GOOD,
+                "--config", "SCORING")));
         return s.stream();
     }
 
@@ -468,6 +472,18 @@ class CheckCommandIT {
                         fail = "reject"
                         [policy.reverse-mx]
                         fail = "reject"
+                        """).toString();
+            } else if (a[i].equals("SCORING")) {
+                // every failure alone reaches reject, and so does every temperror's weight: still only 4xx
+                a[i] = Cli.config(configDir, "scoring.toml", """
+                        [scoring]
+                        enabled = true
+                        [scoring.weights]
+                        iprev.fail = 10
+                        generic-ptr.fail = 10
+                        helo.fail = 10
+                        sender-domain.fail = 10
+                        reverse-mx.fail = 10
                         """).toString();
             }
         }
@@ -608,6 +624,43 @@ class CheckCommandIT {
             assertThat(j.action("reverse-mx:mail-from")).isEqualTo("tag");
             assertThat(j.action("reverse-mx:reply-to")).isEqualTo("log");
             assertThat(j.verdictAction()).isEqualTo("tag");
+        }
+
+        @Test
+        @DisplayName("scoring mode: the score decides, and the output shows it")
+        void scoringMode() {
+            String cfg = file("""
+                    [scoring]
+                    enabled = true
+                    tag = 3
+                    reject = 8
+                    [scoring.weights]
+                    helo.pass = -1.0
+                    reverse-mx.fail = 1.5
+                    """);
+            CheckJson rejected = check("--config", cfg, "--ip", NO_PTR_IP).has("iprev", "fail", "no-ptr").replies("550 5.7.25");
+            assertThat(rejected.verdictAction()).isEqualTo("reject");
+            assertThat(rejected.root().get("verdict").get("score").asDouble()).isGreaterThanOrEqualTo(8.0);
+            assertThat(rejected.reply()).contains("(score ").contains("reject at 8.0)");
+            assertThat(rejected.check("iprev").get("score").asDouble()).isEqualTo(8.0);
+            assertThat(rejected.action("iprev")).isEqualTo("log");
+
+            CheckJson good = check("--config", cfg, "--ip", GOOD_IP, "--helo", HELO_GOOD, "--mail-from", "a@" + GOOD_DOMAIN)
+                    .replies("250");
+            assertThat(good.root().get("verdict").get("score").asDouble()).isEqualTo(-1.0);
+            assertThat(good.verdictAction()).isEqualTo("accept");
+
+            CheckJson tagged = check("--config", cfg, "--ip", OUTSOURCED_IP, "--mail-from", "a@" + GOOD_DOMAIN,
+                    "--reply-to", "b@" + GOOD_DOMAIN).has("reverse-mx:mail-from", "fail").has("reverse-mx:reply-to", "fail")
+                    .replies("250");
+            assertThat(tagged.root().get("verdict").get("score").asDouble()).as("two family weights of 1.5").isEqualTo(3.0);
+            assertThat(tagged.verdictAction()).isEqualTo("tag");
+
+            Cli.Run text = Cli.run("check", "--config", cfg, "--ip", NO_PTR_IP, "--dns", BED.resolverHostPort());
+            assertThat(text.exit()).isZero();
+            assertThat(text.out()).containsPattern("(?m)^iprev +fail +\\+8\\.0 ")
+                    .containsPattern("(?m)^score: +\\d+\\.\\d+ \\(tag 3\\.0, reject 8\\.0\\)")
+                    .contains("verdict: reject");
         }
 
         @Test

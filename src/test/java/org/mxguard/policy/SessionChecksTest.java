@@ -92,4 +92,27 @@ class SessionChecksTest {
         assertThat(result(evaluation, "iprev")).isEqualTo(Result.NONE);
         assertThat(evaluation.results().getFirst().reason()).contains("sender-domain sender.example");
     }
+
+    @Test
+    void inScoringModeEachStagesVerdictCarriesTheScore() throws Exception {
+        Scoring scoring = new Scoring(true, java.util.Map.of("reverse-mx", java.util.Map.of(Result.FAIL, 3.0)),
+                Scoring.Thresholds.defaults()).overriding(Scoring.defaults());
+        SessionChecks checks = session(new Policy(ActionTable.defaults(), Allowlist.empty(), scoring));
+        Evaluator.Evaluation connected = checks.verdict().get(5, TimeUnit.SECONDS);
+        assertThat(connected.verdict().score()).isPresent();
+        assertThat(connected.verdict().score().get().total()).isZero();
+        assertThat(connected.verdict().action()).isEqualTo(Action.ACCEPT);
+
+        checks.helo("mail.sender.example");
+        checks.mail("alice@other.example");
+        checks.headers("bob@other.example", null);
+        Evaluator.Evaluation data = checks.verdict().get(5, TimeUnit.SECONDS);
+        Score score = data.verdict().score().orElseThrow();
+        assertThat(score.of("reverse-mx:mail-from").orElseThrow().points()).isEqualTo(3.0);
+        assertThat(score.of("reverse-mx:from").orElseThrow().points()).isEqualTo(3.0);
+        assertThat(score.total()).isEqualTo(6.0);
+        assertThat(data.verdict().action()).isEqualTo(Action.TAG);
+        assertThat(data.verdict().tags()).extracting(d -> d.result().name())
+                .containsExactly("reverse-mx:mail-from", "reverse-mx:from");
+    }
 }
