@@ -82,7 +82,8 @@ final class GatewayWiring implements AutoCloseable {
         TrapListener trapListener = null;
         try {
             server = SmtpServer.start(smtp.listen(),
-                    new SmtpServer.Limits(smtp.maxConnections(), smtp.maxConnectionsPerClient()), context.sessions());
+                    new SmtpServer.Limits(smtp.maxConnections(), smtp.maxConnectionsPerClient()), smtp.proxyProtocolFrom(),
+                    context.sessions());
             try {
                 if (config.trap().enabled()) {
                     trapListener = TrapListener.start(config.trap().listen(), trap);
@@ -144,7 +145,8 @@ final class GatewayWiring implements AutoCloseable {
                 throw new IOException(e.getMessage(), e);
             }
         }
-        return new GatewayContext.Setup(session, relay, client -> new SessionChecks(suite, policy, dns, budget, client), tls);
+        return new GatewayContext.Setup(session, relay, client -> new SessionChecks(suite, policy, dns, budget, client), tls,
+                smtp.xclientFrom());
     }
 
     List<InetSocketAddress> addresses() {

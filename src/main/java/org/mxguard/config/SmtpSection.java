@@ -15,8 +15,8 @@ import org.mxguard.policy.AllowlistEntry.Cidr;
 
 /** Reads {@code [smtp]}: where the listener listens, its name, who may relay, its limits, timeouts and TLS files. */
 final class SmtpSection {
-    static final List<String> KEYS = List.of("listen", "hostname", "trusted-networks", "max-message-bytes",
-            "max-recipients", "max-connections", "max-connections-per-client", "command-timeout-s", "data-timeout-s",
+    static final List<String> KEYS = List.of("listen", "hostname", "trusted-networks", "proxy-protocol-from",
+            "xclient-from", "max-message-bytes", "max-recipients", "max-connections", "max-connections-per-client", "command-timeout-s", "data-timeout-s",
             "hard-error-limit", "greet-wait-ms", "reject-at", "dry-run", "tls-certificate", "tls-key");
     private static final List<String> REJECT_AT = Arrays.stream(RejectAt.values()).map(RejectAt::key).toList();
 
@@ -57,9 +57,11 @@ final class SmtpSection {
         if (key.isPresent() && cert.isEmpty()) {
             throw keyNode.error("needs tls-certificate too (STARTTLS takes a certificate and its key)");
         }
+        List<Cidr> proxyFrom = networks(smtp.get("proxy-protocol-from"), s.proxyProtocolFrom());
+        List<Cidr> xclientFrom = networks(smtp.get("xclient-from"), s.xclientFrom());
         return new SmtpSettings(listen, hostname, trusted, maxMessageBytes, (int) maxRecipients, (int) maxConnections,
                 (int) perClient, Duration.ofSeconds(commandS), Duration.ofSeconds(dataS), (int) hardErrors,
-                Duration.ofMillis(greetMs), rejectAt, dryRun, cert, key);
+                Duration.ofMillis(greetMs), rejectAt, dryRun, cert, key, proxyFrom, xclientFrom);
     }
 
     private static List<InetSocketAddress> listen(ConfigNode node, List<InetSocketAddress> ifAbsent)

@@ -44,11 +44,16 @@ import org.mxguard.policy.AllowlistEntry.Cidr;
  * @param tlsCertificate           PEM certificate (chain) for STARTTLS; set together with {@code tlsKey}
  * @param tlsKey                   PEM private key for STARTTLS; set together with {@code tlsCertificate}.
  *                                 STARTTLS is offered when both are set; the files are read by the listener
+ * @param proxyProtocolFrom        load balancers (e.g. HAProxy) whose connections start with a PROXY protocol
+ *                                 v1/v2 header naming the real client; nobody else's header is believed
+ * @param xclientFrom              clients allowed to claim another client's address with Postfix's XCLIENT
+ *                                 (a Postfix in front, test tools); empty by default
  */
 public record SmtpSettings(List<InetSocketAddress> listen, Optional<String> hostname, List<Cidr> trustedNetworks,
         long maxMessageBytes, int maxRecipients, int maxConnections, int maxConnectionsPerClient,
         Duration commandTimeout, Duration dataTimeout, int hardErrorLimit, Duration greetWait, RejectAt rejectAt,
-        boolean dryRun, Optional<Path> tlsCertificate, Optional<Path> tlsKey) {
+        boolean dryRun, Optional<Path> tlsCertificate, Optional<Path> tlsKey, List<Cidr> proxyProtocolFrom,
+        List<Cidr> xclientFrom) {
     public static final int DEFAULT_PORT = 25;
     public static final InetSocketAddress DEFAULT_LISTEN = HostPort.parseIp("0.0.0.0", DEFAULT_PORT);
     /** Postfix's {@code message_size_limit}. */
@@ -81,7 +86,19 @@ public record SmtpSettings(List<InetSocketAddress> listen, Optional<String> host
         }
     }
 
+    /** Without PROXY protocol or XCLIENT peers. */
+    public SmtpSettings(List<InetSocketAddress> listen, Optional<String> hostname, List<Cidr> trustedNetworks,
+            long maxMessageBytes, int maxRecipients, int maxConnections, int maxConnectionsPerClient,
+            Duration commandTimeout, Duration dataTimeout, int hardErrorLimit, Duration greetWait, RejectAt rejectAt,
+            boolean dryRun, Optional<Path> tlsCertificate, Optional<Path> tlsKey) {
+        this(listen, hostname, trustedNetworks, maxMessageBytes, maxRecipients, maxConnections, maxConnectionsPerClient,
+                commandTimeout, dataTimeout, hardErrorLimit, greetWait, rejectAt, dryRun, tlsCertificate, tlsKey,
+                List.of(), List.of());
+    }
+
     public SmtpSettings {
+        proxyProtocolFrom = List.copyOf(proxyProtocolFrom);
+        xclientFrom = List.copyOf(xclientFrom);
         listen = List.copyOf(listen);
         Objects.requireNonNull(hostname, "hostname");
         trustedNetworks = List.copyOf(trustedNetworks);
@@ -124,21 +141,21 @@ public record SmtpSettings(List<InetSocketAddress> listen, Optional<String> host
     public SmtpSettings withListen(List<InetSocketAddress> newListen) {
         return new SmtpSettings(newListen, hostname, trustedNetworks, maxMessageBytes, maxRecipients, maxConnections,
                 maxConnectionsPerClient, commandTimeout, dataTimeout, hardErrorLimit, greetWait, rejectAt, dryRun,
-                tlsCertificate, tlsKey);
+                tlsCertificate, tlsKey, proxyProtocolFrom, xclientFrom);
     }
 
     /** These settings with other trusted networks (clients that may relay anywhere). */
     public SmtpSettings withTrustedNetworks(List<Cidr> newTrustedNetworks) {
         return new SmtpSettings(listen, hostname, newTrustedNetworks, maxMessageBytes, maxRecipients, maxConnections,
                 maxConnectionsPerClient, commandTimeout, dataTimeout, hardErrorLimit, greetWait, rejectAt, dryRun,
-                tlsCertificate, tlsKey);
+                tlsCertificate, tlsKey, proxyProtocolFrom, xclientFrom);
     }
 
     /** These settings in dry-run mode or not (the CLI's {@code --dry-run}). */
     public SmtpSettings withDryRun(boolean on) {
         return new SmtpSettings(listen, hostname, trustedNetworks, maxMessageBytes, maxRecipients, maxConnections,
                 maxConnectionsPerClient, commandTimeout, dataTimeout, hardErrorLimit, greetWait, rejectAt, on,
-                tlsCertificate, tlsKey);
+                tlsCertificate, tlsKey, proxyProtocolFrom, xclientFrom);
     }
 
     private static boolean isPositive(Duration d) {

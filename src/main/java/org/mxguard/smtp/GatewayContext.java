@@ -5,7 +5,9 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import org.mxguard.policy.AllowlistEntry.Cidr;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import java.util.function.Consumer;
@@ -29,15 +31,26 @@ public final class GatewayContext {
     /**
      * What a reload replaces, swapped as one.
      *
-     * @param tls the server's certificate and key, when STARTTLS is offered
+     * @param tls         the server's certificate and key, when STARTTLS is offered
+     * @param xclientFrom clients that may send XCLIENT (checked against the address they connect from)
      */
     public record Setup(SessionSettings settings, RelayControl relay, Function<InetAddress, SessionChecks> checks,
-            Optional<SSLContext> tls) {
+            Optional<SSLContext> tls, List<Cidr> xclientFrom) {
         public Setup {
             Objects.requireNonNull(settings, "settings");
             Objects.requireNonNull(relay, "relay");
             Objects.requireNonNull(checks, "checks");
             Objects.requireNonNull(tls, "tls");
+            xclientFrom = List.copyOf(xclientFrom);
+        }
+
+        public Setup(SessionSettings settings, RelayControl relay, Function<InetAddress, SessionChecks> checks,
+                Optional<SSLContext> tls) {
+            this(settings, relay, checks, tls, List.of());
+        }
+
+        boolean mayUseXclient(InetAddress client) {
+            return xclientFrom.stream().anyMatch(c -> c.contains(client));
         }
 
         public Setup(SessionSettings settings, RelayControl relay, Function<InetAddress, SessionChecks> checks) {
@@ -122,7 +135,7 @@ public final class GatewayContext {
 
     /** The session factory for {@link SmtpServer#start}. */
     public SmtpServer.SessionFactory sessions() {
-        return socket -> new SmtpSession(socket, this);
+        return (socket, client) -> new SmtpSession(socket, client, this);
     }
 
     /** New settings, relay rules and checks for the sessions that start from now on. */

@@ -14,6 +14,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.mxguard.dns.DnsNames;
+import org.mxguard.policy.AllowlistEntry.Cidr;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +43,11 @@ public final class SmtpServer implements AutoCloseable {
         }
     }
 
+    /** postfix's smtpd_upstream_proxy_timeout: how long a load balancer may take to send its PROXY header. */
+    static final Duration PROXY_TIMEOUT = Duration.ofSeconds(5);
+
     private final Limits limits;
+    private final List<Cidr> proxyFrom;
     private final SessionFactory sessions;
     private final List<ServerSocket> listeners = new ArrayList<>();
     private final List<Thread> acceptors = new ArrayList<>();
@@ -51,14 +56,15 @@ public final class SmtpServer implements AutoCloseable {
     private final java.util.Set<Socket> connections = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
 
-    /** Makes the session that serves one accepted connection. */
+    /** Makes the session that serves one accepted connection, for its client (after any PROXY header). */
     @FunctionalInterface
     public interface SessionFactory {
-        Runnable session(Socket socket);
+        Runnable session(Socket socket, InetAddress client);
     }
 
-    private SmtpServer(Limits limits, SessionFactory sessions) {
+    private SmtpServer(Limits limits, List<Cidr> proxyFrom, SessionFactory sessions) {
         this.limits = Objects.requireNonNull(limits, "limits");
+        this.proxyFrom = List.copyOf(proxyFrom);
         this.sessions = Objects.requireNonNull(sessions, "sessions");
     }
 
@@ -70,10 +76,19 @@ public final class SmtpServer implements AutoCloseable {
      */
     public static SmtpServer start(List<InetSocketAddress> addresses, Limits limits, SessionFactory sessions)
             throws IOException {
+        return start(addresses, limits, List.of(), sessions);
+    }
+
+    /**
+     * @param proxyFrom load balancers whose connections begin with a PROXY protocol header (v1 or
+     *                  v2) naming the real client; limits, checks and logs then apply to that client
+     */
+    public static SmtpServer start(List<InetSocketAddress> addresses, Limits limits, List<Cidr> proxyFrom,
+            SessionFactory sessions) throws IOException {
         if (addresses.isEmpty()) {
             throw new IllegalArgumentException("no address to listen on");
         }
-        SmtpServer server = new SmtpServer(limits, sessions);
+        SmtpServer server = new SmtpServer(limits, proxyFrom, sessions);
         try {
             for (InetSocketAddress address : addresses) {
                 ServerSocket listener = new ServerSocket();
@@ -123,7 +138,24 @@ public final class SmtpServer implements AutoCloseable {
     }
 
     private void serve(Socket socket) {
-        InetAddress client = DnsNames.canonical(socket.getInetAddress());
+        InetAddress peer = DnsNames.canonical(socket.getInetAddress());
+        InetAddress client = peer;
+        if (proxyFrom.stream().anyMatch(c -> c.contains(peer))) {
+            // before the limits: behind a proxy every connection comes from the proxy's address
+            try {
+                socket.setSoTimeout((int) PROXY_TIMEOUT.toMillis());
+                ProxyHeader header = ProxyProtocol.read(socket.getInputStream());
+                client = DnsNames.canonical(header.clientOr((InetSocketAddress) socket.getRemoteSocketAddress()).getAddress());
+            } catch (IOException e) {
+                log.info("{}: no usable PROXY header ({}); closed", peer.getHostAddress(), e.getMessage());
+                closeQuietly(socket);
+                return;
+            }
+        }
+        serve(socket, client);
+    }
+
+    private void serve(Socket socket, InetAddress client) {
         AtomicInteger fromClient = perClient.computeIfAbsent(client, c -> new AtomicInteger());
         int total = open.incrementAndGet();
         int mine = fromClient.incrementAndGet();
@@ -134,7 +166,7 @@ public final class SmtpServer implements AutoCloseable {
             } else if (mine > limits.maxConnectionsPerClient()) {
                 refuse(socket, "421 4.7.0 Error: too many connections from " + client.getHostAddress());
             } else {
-                sessions.session(socket).run();
+                sessions.session(socket, client).run();
             }
         } catch (RuntimeException e) {
             log.error("session with {} failed", client.getHostAddress(), e);

@@ -51,7 +51,10 @@ final class SmtpSession implements Runnable {
     /** This session's settings, relay rules and checks: a reload does not change them under it. */
     private final GatewayContext.Setup setup;
     private final SessionSettings settings;
-    private final InetAddress client;
+    /** The client: the connection's peer, a PROXY header's source, or an XCLIENT's ADDR. */
+    private InetAddress client;
+    /** Whether XCLIENT is allowed: decided once, by the address the session started with. */
+    private final boolean xclientAllowed;
 
     private SmtpInput input;
     private OutputStream out;
@@ -81,12 +84,13 @@ final class SmtpSession implements Runnable {
     private final List<String> recipients = new ArrayList<>();
     private Evaluator.Evaluation transactionVerdict;
 
-    SmtpSession(Socket socket, GatewayContext context) {
+    SmtpSession(Socket socket, InetAddress client, GatewayContext context) {
         this.socket = socket;
         this.context = context;
         this.setup = context.setup();
         this.settings = setup.settings();
-        this.client = DnsNames.canonical(socket.getInetAddress());
+        this.client = DnsNames.canonical(client);
+        this.xclientAllowed = setup.mayUseXclient(this.client);
     }
 
     @Override
@@ -199,6 +203,7 @@ final class SmtpSession implements Runnable {
                 yield false;
             }
             case "STARTTLS" -> startTls(argument);
+            case "XCLIENT" -> xclient(argument);
             default -> error(new Reply(502, "5.5.2", "Error: command not recognized"));
         };
     }
@@ -228,6 +233,9 @@ final class SmtpSession implements Runnable {
         write("250-ENHANCEDSTATUSCODES\r\n");
         if (setup.tls().isPresent() && tls == null) {
             write("250-STARTTLS\r\n");
+        }
+        if (xclientAllowed) {
+            write("250-" + XclientCommand.EHLO_KEYWORD + "\r\n");
         }
         write("250 SMTPUTF8\r\n");
         flushUnlessPipelined();
@@ -271,6 +279,41 @@ final class SmtpSession implements Runnable {
         helo = null;
         extended = false;
         return true;
+    }
+
+    /**
+     * Postfix's XCLIENT, from the clients allowed to send it: the session continues as if the
+     * named client had connected (its connect-stage checks start over), and answers with a new
+     * greeting.
+     */
+    private boolean xclient(String argument) throws IOException {
+        if (!xclientAllowed) {
+            return error(XclientCommand.NOT_AUTHORIZED);
+        }
+        if (senderGiven) {
+            return error(XclientCommand.IN_TRANSACTION);
+        }
+        Xclient claimed;
+        try {
+            claimed = XclientCommand.parse(argument);
+        } catch (SmtpArgumentException e) {
+            log.info("{}: XCLIENT refused: {}", client.getHostAddress(), e.detail());
+            return error(e.reply());
+        }
+        if (claimed.addr() instanceof Xclient.Attribute.Unavailable<InetAddress>) {
+            return error(XclientCommand.ADDRESS_NEEDED);
+        }
+        InetAddress was = client;
+        client = DnsNames.canonical(claimed.addr().applyTo(client));
+        resetTransaction();
+        helo = claimed.helo().given().orElse(null);
+        extended = claimed.proto().given().map("ESMTP"::equals).orElse(false);
+        checks = setup.checks().apply(client);
+        if (helo != null) {
+            checks.helo(helo);
+        }
+        log.info("{}: XCLIENT: now {} (helo {})", was.getHostAddress(), client.getHostAddress(), helo);
+        return answer(new Reply(220, null, settings.hostname() + " ESMTP mxguard"));
     }
 
     private boolean mail(String argument) throws IOException {

@@ -55,8 +55,11 @@ class ConfigLoaderTest {
         assertThat(smtp.hostname()).contains("mx.example.org");
         assertThat(smtp.trustedNetworks()).containsExactly(
                 AllowlistEntry.Cidr.parse("10.0.0.0/8"), AllowlistEntry.Cidr.parse("2001:db8:1::/48"));
+        assertThat(smtp.proxyProtocolFrom()).extracting(Object::toString).containsExactly("192.0.2.80/32");
+        assertThat(smtp.xclientFrom()).extracting(Object::toString).containsExactly("127.0.0.1/32");
         assertThat(smtp).as("the rest are the defaults, written out").usingRecursiveComparison()
-                .ignoringFields("listen", "hostname", "trustedNetworks").isEqualTo(SmtpSettings.defaults());
+                .ignoringFields("listen", "hostname", "trustedNetworks", "proxyProtocolFrom", "xclientFrom")
+                .isEqualTo(SmtpSettings.defaults());
         assertThat(smtp.tls()).as("the TLS files are commented out").isFalse();
 
         ActionTable a = c.actions();

@@ -97,6 +97,25 @@ class GatewayIT {
         return server.addresses().getFirst();
     }
 
+    /** A gateway that believes PROXY headers from {@code proxyFrom} and XCLIENT from {@code xclientFrom}. */
+    private InetSocketAddress startWithFrontEnds(DnsTestBed bed, List<String> proxyFrom, List<String> xclientFrom)
+            throws IOException {
+        spool = new Spool(spoolDirectory, new NioSpoolFiles(), new QueueIds(Clock.systemUTC(), new SplittableRandom(4)),
+                Clock.systemUTC(), 0);
+        spool.recover();
+        CachingResolver dns = new CachingResolver(
+                new DnsClient(List.of(bed.resolver()), Duration.ofMillis(700), 1, Runnable::run), 1000);
+        CheckSuite suite = CheckSuite.standard(LocalIdentity.none(), GenericNameClassifier.standard());
+        Policy policy = Policy.defaults();
+        GatewayContext context = new GatewayContext(new GatewayContext.Setup(
+                SessionSettings.defaults(HOSTNAME).withGreetWait(Duration.ZERO), new RelayControl(Set.of(PROTECTED), List.of()),
+                client -> new SessionChecks(suite, policy, dns, 20, client), java.util.Optional.empty(),
+                xclientFrom.stream().map(AllowlistEntry.Cidr::parse).toList()), spool, queued::add, Clock.systemUTC());
+        server = SmtpServer.start(List.of(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0)),
+                SmtpServer.Limits.DEFAULT, proxyFrom.stream().map(AllowlistEntry.Cidr::parse).toList(), context.sessions());
+        return server.addresses().getFirst();
+    }
+
     private InetSocketAddress start(DnsTestBed bed) throws IOException {
         return start(bed, SessionSettings.defaults(HOSTNAME).withGreetWait(Duration.ZERO), List.of());
     }
@@ -208,6 +227,36 @@ class GatewayIT {
             assertThat(transcript).contains("<** 450 4.7.1 <" + PROTECTED + ">: this is a backup MX");
             assertThat(queued).isEmpty();
         }
+    }
+
+    @Test
+    void xclientFromATrustedPeerMakesTheSessionTheClaimedClients(DnsTestBed bed) throws Exception {
+        // XCLIENT from 127.0.0.1 only: the test tool claims the no-PTR client, and its checks apply
+        InetSocketAddress gateway = startWithFrontEnds(bed, List.of(), List.of("127.0.0.1/32"));
+
+        String claimed = rawSession(gateway, "127.0.0.1", "EHLO tool.test\r\n",
+                "XCLIENT ADDR=" + NO_PTR_IP + " HELO=client.example.net PROTO=ESMTP\r\n",
+                "MAIL FROM:<x@good.test>\r\nRCPT TO:<bob@" + PROTECTED + ">\r\nQUIT\r\n");
+        assertThat(claimed).contains("250-XCLIENT NAME ADDR").contains("220 " + HOSTNAME)
+                .containsPattern("55\\d 5\\.7\\.\\d+ ");
+
+        // anyone else is refused
+        String refused = rawSession(gateway, GOOD_IP, "EHLO " + GOOD_HOST + "\r\n", "XCLIENT ADDR=" + GOOD_IP + "\r\n");
+        assertThat(refused).doesNotContain("XCLIENT NAME").contains("550 5.7.0");
+    }
+
+    @Test
+    void aProxyHeaderFromATrustedBalancerNamesTheClient(DnsTestBed bed) throws Exception {
+        InetSocketAddress gateway = startWithFrontEnds(bed, List.of("127.0.0.1/32"), List.of());
+
+        // a balancer on 127.0.0.1 forwards the no-PTR client: its checks apply
+        String proxied = proxiedSession(gateway, "PROXY TCP4 " + NO_PTR_IP + " 127.0.0.1 40000 25\r\n",
+                "EHLO client.example.net\r\n", "MAIL FROM:<x@good.test>\r\nRCPT TO:<bob@" + PROTECTED + ">\r\nQUIT\r\n");
+        assertThat(proxied).containsPattern("55\\d 5\\.7\\.\\d+ ");
+        // and the confirmed client through the same balancer gets its mail through
+        String good = proxiedSession(gateway, "PROXY TCP4 " + GOOD_IP + " 127.0.0.1 40001 25\r\n",
+                "EHLO " + GOOD_HOST + "\r\n", "MAIL FROM:<alice@good.test>\r\nRCPT TO:<bob@" + PROTECTED + ">\r\nQUIT\r\n");
+        assertThat(good).contains("250 2.1.5 Ok");
     }
 
     @Test
@@ -327,14 +376,26 @@ class GatewayIT {
         return socket;
     }
 
+    /** A session from 127.0.0.1 that starts with a PROXY header, as a load balancer's does. */
+    private static String proxiedSession(InetSocketAddress gateway, String header, String... parts) throws IOException {
+        return session(gateway, "127.0.0.1", header, parts);
+    }
+
     /**
      * A session written in parts: each part is sent once the server has answered what came before
      * (the banner first), and the whole transcript of replies is returned.
      */
     private static String rawSession(InetSocketAddress gateway, String source, String... parts) throws IOException {
+        return session(gateway, source, "", parts);
+    }
+
+    private static String session(InetSocketAddress gateway, String source, String preamble, String... parts)
+            throws IOException {
         try (Socket socket = connect(gateway, source)) {
             InputStream in = socket.getInputStream();
             OutputStream out = socket.getOutputStream();
+            out.write(preamble.getBytes(StandardCharsets.US_ASCII));
+            out.flush();
             StringBuilder transcript = new StringBuilder();
             transcript.append(readReply(in));
             for (String part : parts) {
