@@ -21,9 +21,10 @@ import org.mxguard.dns.InetAddresses;
 /**
  * Postfix's {@code smtp-sink} on a given loopback address and port, where the test bed's MX
  * records point, dumping every message it accepts to a file. It runs behind a shell that stops it
- * when its stdin closes, so it dies with the JVM at the latest.
+ * when its stdin closes, so it dies with the JVM at the latest. Public for the gateway's tests in
+ * {@code org.mxguard.smtp}.
  */
-final class DeliveryTestSink implements AutoCloseable {
+public final class DeliveryTestSink implements AutoCloseable {
     private static final String SMTP_SINK = "/usr/sbin/smtp-sink";
     private static final long START_MILLIS = 10_000;
 
@@ -39,7 +40,7 @@ final class DeliveryTestSink implements AutoCloseable {
     }
 
     /** Starts smtp-sink with {@code options} on {@code ip:port} and waits for its greeting. */
-    static DeliveryTestSink start(String ip, int port, String... options) {
+    public static DeliveryTestSink start(String ip, int port, String... options) {
         if (!Files.isExecutable(Path.of(SMTP_SINK))) {
             throw new IllegalStateException(SMTP_SINK + " is missing: run ./test, which installs postfix");
         }
@@ -66,7 +67,7 @@ final class DeliveryTestSink implements AutoCloseable {
     }
 
     /** A port that is free on every one of {@code ips} right now. */
-    static int freePortOn(String... ips) {
+    public static int freePortOn(String... ips) {
         for (int attempt = 0; attempt < 50; attempt++) {
             int port;
             try (ServerSocket probe = new ServerSocket()) {
@@ -82,12 +83,12 @@ final class DeliveryTestSink implements AutoCloseable {
         throw new IllegalStateException("no port free on all of " + List.of(ips));
     }
 
-    String address() {
+    public String address() {
         return address;
     }
 
     /** The messages dumped so far, oldest first: smtp-sink's X- headers, a Received line, the message. */
-    List<String> dumps() {
+    public List<String> dumps() {
         try (Stream<Path> files = Files.list(dumps)) {
             List<String> texts = new ArrayList<>();
             for (Path p : files.sorted(Comparator.comparing(DeliveryTestSink::modified)).toList()) {

@@ -109,7 +109,35 @@ public final class DnsTestBed implements BeforeAllCallback, ParameterResolver, A
 
     /** Starts an independent bed (own processes, own ports); the caller must close it. */
     public static DnsTestBed startPrivate() {
-        return new DnsTestBed(Servers.start());
+        return startPrivate(Options.DEFAULT);
+    }
+
+    /** Starts an independent bed with {@code options}; the caller must close it. */
+    public static DnsTestBed startPrivate(Options options) {
+        return new DnsTestBed(Servers.start(options));
+    }
+
+    /**
+     * What a private bed adds to the shared one's setup (the benchmarks use it).
+     *
+     * @param extraResolverAddresses further IPv4 loopback addresses Unbound listens on, port 53 (for
+     *                               resolvers that cannot be given a port, such as libc's: a private
+     *                               resolv.conf names one of them); binding port 53 needs root
+     * @param control                NSD and Unbound accept nsd-control / unbound-control on a unix socket
+     *                               in {@link #workDir()} ({@code nsd.ctl}, {@code unbound.ctl}; use
+     *                               {@code -c workDir/nsd.conf} or {@code -c workDir/unbound.conf})
+     */
+    public record Options(List<String> extraResolverAddresses, boolean control) {
+        public static final Options DEFAULT = new Options(List.of(), false);
+
+        public Options {
+            extraResolverAddresses = List.copyOf(extraResolverAddresses);
+            for (String a : extraResolverAddresses) {
+                if (!a.startsWith("127.")) {
+                    throw new IllegalArgumentException("not an IPv4 loopback address: " + a);
+                }
+            }
+        }
     }
 
     private static Servers sharedServers() {
@@ -121,7 +149,7 @@ public final class DnsTestBed implements BeforeAllCallback, ParameterResolver, A
             }
             if (sharedServers == null || sharedServers.closed) {
                 try {
-                    sharedServers = Servers.start();
+                    sharedServers = Servers.start(Options.DEFAULT);
                 } catch (RuntimeException | Error e) {
                     sharedFailure = e;
                     throw e;
@@ -284,6 +312,7 @@ public final class DnsTestBed implements BeforeAllCallback, ParameterResolver, A
         final SilentDnsEndpoint silent;
         final GarbageDnsEndpoint garbage;
         final int deadPort;
+        final Options options;
         Process nsd;
         Process unbound;
         InetSocketAddress nsdAddress;
@@ -294,15 +323,17 @@ public final class DnsTestBed implements BeforeAllCallback, ParameterResolver, A
         List<String> unboundExtras = List.of();
         volatile boolean closed;
 
-        private Servers(Path dir, SilentDnsEndpoint silent, GarbageDnsEndpoint garbage, int deadPort) {
+        private Servers(Path dir, SilentDnsEndpoint silent, GarbageDnsEndpoint garbage, int deadPort,
+                Options options) {
             this.dir = dir;
+            this.options = options;
             this.silent = silent;
             this.garbage = garbage;
             this.deadPort = deadPort;
             this.hook = new Thread(this::close, "dnsbed-shutdown");
         }
 
-        static Servers start() {
+        static Servers start(Options options) {
             Path nsdBin = binary("nsd");
             Path unboundBin = binary("unbound");
             reapOrphans();
@@ -313,7 +344,7 @@ public final class DnsTestBed implements BeforeAllCallback, ParameterResolver, A
                 dir = Files.createTempDirectory(WORKDIR_PREFIX + ProcessHandle.current().pid() + "-");
                 silent = SilentDnsEndpoint.start();
                 garbage = GarbageDnsEndpoint.start();
-                Servers s = new Servers(dir, silent, garbage, Endpoints.freePort());
+                Servers s = new Servers(dir, silent, garbage, Endpoints.freePort(), options);
                 Runtime.getRuntime().addShutdownHook(s.hook);
                 try {
                     s.startNsd(nsdBin);
@@ -370,9 +401,12 @@ public final class DnsTestBed implements BeforeAllCallback, ParameterResolver, A
                       logfile: "%s"
                       zonefiles-write: 0
                     remote-control:
-                      control-enable: no
+                      control-enable: %s
                     """.formatted(port, port, zonesDir, dir.resolve("zone.list"), dir.resolve("xfrd.state"), dir,
-                            dir.resolve("nsd.pid"), dir.resolve("nsd.log")));
+                            dir.resolve("nsd.pid"), dir.resolve("nsd.log"), options.control() ? "yes" : "no"));
+            if (options.control()) {
+                sb.append("  control-interface: \"").append(dir.resolve("nsd.ctl")).append("\"\n");
+            }
             for (Zone z : zones) {
                 sb.append("zone:\n");
                 sb.append("  name: \"").append(z.origin()).append("\"\n");
@@ -402,6 +436,9 @@ public final class DnsTestBed implements BeforeAllCallback, ParameterResolver, A
             sb.append("server:\n");
             sb.append("  interface: 127.0.0.1@").append(port).append('\n');
             sb.append("  port: ").append(port).append('\n');
+            for (String extra : options.extraResolverAddresses()) {
+                sb.append("  interface: ").append(extra).append("@53\n");
+            }
             sb.append("  outgoing-interface: 127.0.0.1\n"); // nothing can leave loopback
             sb.append("  do-ip4: yes\n");
             sb.append("  do-ip6: no\n");
@@ -456,7 +493,12 @@ public final class DnsTestBed implements BeforeAllCallback, ParameterResolver, A
             sb.append("  local-zone: \"").append(Zone.absolute(TestZones.REVERSE4_ZONE)).append("\" nodefault\n");
             sb.append("  local-zone: \"").append(Zone.absolute(TestZones.REVERSE6_ZONE)).append("\" nodefault\n");
             sb.append("remote-control:\n");
-            sb.append("  control-enable: no\n");
+            if (options.control()) {
+                sb.append("  control-enable: yes\n");
+                sb.append("  control-interface: \"").append(dir.resolve("unbound.ctl")).append("\"\n");
+            } else {
+                sb.append("  control-enable: no\n");
+            }
             // The root too: no root hints, no priming, nothing ever sent beyond loopback.
             for (String zone : List.of(".", Zone.absolute(TestZones.TEST_ZONE),
                     Zone.absolute(TestZones.REVERSE4_ZONE), Zone.absolute(TestZones.REVERSE6_ZONE))) {
@@ -804,7 +846,7 @@ public final class DnsTestBed implements BeforeAllCallback, ParameterResolver, A
                 + "dnsutils). A different location can be given with -Dmxguard." + name + "=/path/to/" + name + ".");
     }
 
-    private static void deleteTree(Path root) {
+    static void deleteTree(Path root) {
         if (root == null || !Files.exists(root)) {
             return;
         }
