@@ -89,22 +89,7 @@ public final class SmtpServer implements AutoCloseable {
             throw new IllegalArgumentException("no address to listen on");
         }
         SmtpServer server = new SmtpServer(limits, proxyFrom, sessions);
-        try {
-            for (InetSocketAddress address : addresses) {
-                ServerSocket listener = new ServerSocket();
-                listener.setReuseAddress(true);
-                try {
-                    listener.bind(address, 1024);
-                } catch (IOException e) {
-                    listener.close();
-                    throw new IOException("cannot listen on " + HostPortText.of(address) + ": " + e.getMessage(), e);
-                }
-                server.listeners.add(listener);
-            }
-        } catch (IOException | RuntimeException e) {
-            server.close();
-            throw e;
-        }
+        server.listeners.addAll(ListenSockets.bindAll(addresses, "the SMTP listener"));
         for (ServerSocket listener : server.listeners) {
             server.acceptors.add(Thread.ofVirtual().name("smtp-accept-" + listener.getLocalPort())
                     .start(() -> server.accept(listener)));
@@ -216,14 +201,6 @@ public final class SmtpServer implements AutoCloseable {
             if (!(e instanceof SocketException)) {
                 log.debug("close failed: {}", e.toString());
             }
-        }
-    }
-
-    /** HOST:PORT, with brackets for IPv6, for messages. */
-    private static final class HostPortText {
-        static String of(InetSocketAddress address) {
-            String host = address.getAddress() == null ? address.getHostString() : address.getAddress().getHostAddress();
-            return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
         }
     }
 }

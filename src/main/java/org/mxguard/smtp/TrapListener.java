@@ -55,23 +55,7 @@ public final class TrapListener implements AutoCloseable {
             throw new IllegalArgumentException("no address for the trap to listen on");
         }
         TrapListener listener = new TrapListener(trap);
-        try {
-            for (InetSocketAddress address : addresses) {
-                ServerSocket socket = new ServerSocket();
-                socket.setReuseAddress(true);
-                try {
-                    socket.bind(address, 1024);
-                } catch (IOException e) {
-                    socket.close();
-                    throw new IOException("trap cannot listen on " + BackupMxGuard.text(address) + ": "
-                            + e.getMessage(), e);
-                }
-                listener.listeners.add(socket);
-            }
-        } catch (IOException | RuntimeException e) {
-            listener.close();
-            throw e;
-        }
+        listener.listeners.addAll(ListenSockets.bindAll(addresses, "the trap"));
         for (ServerSocket socket : listener.listeners) {
             listener.acceptors.add(Thread.ofVirtual().name("trap-accept-" + socket.getLocalPort())
                     .start(() -> listener.accept(socket)));
