@@ -135,7 +135,20 @@ public final class GatewayContext {
 
     /** The session factory for {@link SmtpServer#start}. */
     public SmtpServer.SessionFactory sessions() {
-        return (socket, client) -> new SmtpSession(socket, client, this);
+        return new SmtpServer.SessionFactory() {
+            @Override
+            public Runnable session(java.net.Socket socket, InetAddress client) {
+                return new SmtpSession(socket, client, GatewayContext.this);
+            }
+
+            @Override
+            public void refused(InetAddress client, String reply) {
+                metrics.connectionRefused(GatewayMetrics.REFUSED_LIMIT);
+                String[] parts = reply.split(" ", 3);
+                transactions.write(TransactionRecord.builder(TransactionRecord.Outcome.REFUSED_LIMIT, clock.instant(), client)
+                        .reply(new Reply(Integer.parseInt(parts[0]), parts[1], parts[2])).build());
+            }
+        };
     }
 
     /** New settings, relay rules and checks for the sessions that start from now on. */

@@ -60,6 +60,10 @@ public final class SmtpServer implements AutoCloseable {
     @FunctionalInterface
     public interface SessionFactory {
         Runnable session(Socket socket, InetAddress client);
+
+        /** A connection refused by a limit before any session, with the reply it got (for logs and metrics). */
+        default void refused(InetAddress client, String reply) {
+        }
     }
 
     private SmtpServer(Limits limits, List<Cidr> proxyFrom, SessionFactory sessions) {
@@ -147,9 +151,9 @@ public final class SmtpServer implements AutoCloseable {
         connections.add(socket);
         try {
             if (total > limits.maxConnections()) {
-                refuse(socket, "421 4.3.2 Service not available, too many connections; try again later");
+                refuse(socket, client, "421 4.3.2 Service not available, too many connections; try again later");
             } else if (mine > limits.maxConnectionsPerClient()) {
-                refuse(socket, "421 4.7.0 Error: too many connections from " + client.getHostAddress());
+                refuse(socket, client, "421 4.7.0 Error: too many connections from " + client.getHostAddress());
             } else {
                 sessions.session(socket, client).run();
             }
@@ -165,7 +169,8 @@ public final class SmtpServer implements AutoCloseable {
         }
     }
 
-    private static void refuse(Socket socket, String reply) {
+    private void refuse(Socket socket, InetAddress client, String reply) {
+        sessions.refused(client, reply);
         try {
             socket.getOutputStream().write((reply + "\r\n").getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();

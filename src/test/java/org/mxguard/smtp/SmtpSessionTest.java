@@ -50,6 +50,7 @@ class SmtpSessionTest {
     Path spoolDirectory;
 
     private final List<Envelope> queued = new ArrayList<>();
+    private final org.mxguard.web.GatewayMetrics metrics = new org.mxguard.web.GatewayMetrics();
     private SmtpServer server;
 
     @AfterEach
@@ -67,9 +68,10 @@ class SmtpSessionTest {
         CheckSuite suite = CheckSuite.standard(LocalIdentity.none(), GenericNameClassifier.standard());
         Policy everyoneAllowed = new Policy(ActionTable.defaults(), new Allowlist(List.of(
                 new AllowlistEntry(AllowlistEntry.Kind.CIDR, "127.0.0.0/8", List.of(), "test clients"))));
-        GatewayContext context = new GatewayContext(settings, new RelayControl(Set.of("protected.test"), List.of()),
-                client -> new SessionChecks(suite, everyoneAllowed, noDns, 20, client), spool, queued::add,
-                Clock.systemUTC());
+        GatewayContext context = new GatewayContext(new GatewayContext.Setup(settings,
+                new RelayControl(Set.of("protected.test"), List.of()),
+                client -> new SessionChecks(suite, everyoneAllowed, noDns, 20, client)), spool, queued::add,
+                Clock.systemUTC(), GatewayContext.Guards.NONE, metrics, new TransactionLog());
         server = SmtpServer.start(List.of(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0)), limits,
                 context.sessions());
         return server.addresses().getFirst();
@@ -229,5 +231,10 @@ class SmtpSessionTest {
             assertThat(third.reply()).startsWith("421 4.7.0 Error: too many connections from 127.0.0.1");
             assertThat(first.command("NOOP")).isEqualTo("250 2.0.0 Ok");
         }
+        var out = new java.io.ByteArrayOutputStream();
+        io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter.create().write(out, metrics.registry().scrape());
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .contains("mxguard_smtp_connections_total{outcome=\"refused_limit\"} 1.0")
+                .contains("mxguard_smtp_connections_total{outcome=\"accepted\"} 2.0");
     }
 }
