@@ -66,7 +66,7 @@ public record Transports(Map<String, NextHop> relayDomains, Optional<NextHop> sm
 
     /** The relay domain key matching {@code domain}, most specific first. */
     public Optional<String> relayKeyFor(String domain) {
-        String d = DnsNames.normalize(domain);
+        String d = aLabels(DnsNames.normalize(domain));
         if (relayDomains.containsKey(d)) {
             return Optional.of(d);
         }
@@ -84,6 +84,21 @@ public record Transports(Map<String, NextHop> relayDomains, Optional<NextHop> sm
         if (key.isEmpty() || key.equals(".") || key.contains("..") || key.indexOf(' ') >= 0) {
             throw new IllegalArgumentException("bad relay domain \"" + domain + "\"");
         }
-        return key;
+        try {
+            return aLabels(key);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("bad relay domain \"" + domain + "\": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * An internationalized name in A-labels, lower case: the form the SMTP server's recipients
+     * arrive in, so that a relay domain given as {@code bücher.example} matches mail for it.
+     */
+    private static String aLabels(String name) {
+        boolean ascii = name.chars().allMatch(c -> c < 0x80);
+        String converted = ascii ? name : (name.startsWith(".") ? "." : "")
+                + java.net.IDN.toASCII(name.startsWith(".") ? name.substring(1) : name, java.net.IDN.USE_STD3_ASCII_RULES);
+        return converted.toLowerCase(java.util.Locale.ROOT);
     }
 }

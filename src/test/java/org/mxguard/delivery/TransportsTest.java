@@ -24,6 +24,16 @@ class TransportsTest {
     }
 
     @Test
+    void anInternationalizedRelayDomainMatchesTheALabelsTheServerGets() {
+        Transports t = Transports.mxOnly().withRelayDomain("Bücher.Example", NextHop.of("mta.internal"))
+                .withRelayDomain(".münchen.example", NextHop.of("mta.internal"));
+        assertThat(t.relayKeyFor("xn--bcher-kva.example")).contains("xn--bcher-kva.example");
+        assertThat(t.relayKeyFor("bücher.example")).contains("xn--bcher-kva.example");
+        assertThat(t.relayKeyFor("mail.xn--mnchen-3ya.example")).contains(".xn--mnchen-3ya.example");
+        assertThat(t.relayKeyFor("other.example")).isEmpty();
+    }
+
+    @Test
     void nextHopTextParsesBack() {
         for (String text : List.of("relay.internal", "relay.internal:2525", "192.0.2.1:25", "[2001:db8::1]:587", "2001:db8::1")) {
             assertThat(NextHop.parse(NextHop.parse(text).toString())).isEqualTo(NextHop.parse(text));
