@@ -24,7 +24,9 @@ import org.mxguard.dns.DnsNames;
 import org.mxguard.policy.Action;
 import org.mxguard.policy.Evaluator;
 import org.mxguard.policy.Reply;
+import org.mxguard.policy.Score;
 import org.mxguard.policy.SessionChecks;
+import org.mxguard.policy.Verdict;
 import org.mxguard.queue.Envelope;
 import org.mxguard.queue.NotQueuedException;
 import org.mxguard.queue.Spool;
@@ -497,7 +499,22 @@ final class SmtpSession implements Runnable {
                 new ReceivedHeader.Transport(extended, parameters.smtputf8(), false, Optional.ofNullable(tls)), queueId,
                 recipients, context.clock().instant(), ZoneId.systemDefault());
         return received.render() + AuthenticationResultsHeader.render(settings.hostname(), checks.facts(),
-                evaluation.results());
+                evaluation.results()) + tagField(evaluation.verdict());
+    }
+
+    /**
+     * The policy's "tag": {@code X-Mxguard-Tag:} naming the checks that asked for it (and the score
+     * in scoring mode), for the mailbox's filters; nothing when no check did.
+     */
+    private static String tagField(Verdict verdict) {
+        List<String> tagged = verdict.tags().stream()
+                .map(d -> HeaderText.printable(d.result().name() + "=" + d.result().result().text(), false, 80)).toList();
+        if (tagged.isEmpty() || verdict.action() != Action.TAG) {
+            return "";
+        }
+        List<String> clauses = new ArrayList<>(tagged);
+        verdict.score().ifPresent(s -> clauses.add("score=" + Score.number(s.total())));
+        return HeaderText.field("X-Mxguard-Tag", clauses);
     }
 
     /**

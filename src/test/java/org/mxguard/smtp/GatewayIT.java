@@ -260,6 +260,20 @@ class GatewayIT {
     }
 
     @Test
+    void aTaggedMessageCarriesTheTagFieldAndAnUntaggedOneDoesNot(DnsTestBed bed) throws Exception {
+        InetSocketAddress gateway = start(bed);
+
+        // a generic ISP name: the default policy tags generic-ptr failures
+        swaks(gateway, org.mxguard.testbed.TestZones.GENERIC_CONFIRMED_IP, "--ehlo",
+                org.mxguard.testbed.TestZones.GENERIC_CONFIRMED_HOST, "--from", "x@good.test", "--to", "bob@" + PROTECTED);
+        swaks(gateway, GOOD_IP, "--ehlo", GOOD_HOST, "--from", "alice@good.test", "--to", "bob@" + PROTECTED);
+
+        assertThat(queued).hasSize(2);
+        assertThat(queued.get(0).traceHeaders()).contains("X-Mxguard-Tag: generic-ptr=fail\r\n");
+        assertThat(queued.get(1).traceHeaders()).doesNotContain("X-Mxguard-Tag");
+    }
+
+    @Test
     void aClientWithoutPtrIsRefusedAtRcptAndNothingIsQueued(DnsTestBed bed) throws Exception {
         InetSocketAddress gateway = start(bed);
 
