@@ -9,12 +9,13 @@ import java.util.Optional;
 import org.mxguard.queue.SpoolLock;
 
 /**
- * The running server's process id, in its spool's {@code requests/serve.pid}: how
+ * The running server's process id, in its spool's {@code requests/.serve.pid} (a dot-file, like
+ * the lock, so that it is never taken for a queue request): how
  * {@code mxguard reload} finds the server to send SIGHUP to. Only a live process counts: a file left
  * by a server that was killed names nobody.
  */
 final class ServerPidFile {
-    static final String NAME = "serve.pid";
+    static final String NAME = ".serve.pid";
 
     private ServerPidFile() {
     }
