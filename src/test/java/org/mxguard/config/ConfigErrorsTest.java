@@ -1,6 +1,9 @@
 package org.mxguard.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mxguard.config.ConfigMistakes.failsAt;
+import static org.mxguard.config.ConfigMistakes.problemContains;
+import static org.mxguard.config.ConfigMistakes.problemIs;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
@@ -18,18 +21,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** Every rejected configuration names the file, the line and the key. */
 class ConfigErrorsTest {
-    private static final Path FILE = Path.of("/etc/mxguard.toml");
-
-    /** Parses {@code toml}, expects a failure at {@code line} / {@code key}, returns it for more checks. */
-    private static ConfigException failsAt(String toml, int line, String key) {
-        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.parse(toml, FILE));
-        assertThat(e).as("expected a ConfigException for:%n%s", toml).isNotNull();
-        assertThat(e.file()).isEqualTo(FILE);
-        assertThat(e.line()).as(e.getMessage()).isEqualTo(line);
-        assertThat(e.key()).as(e.getMessage()).isEqualTo(key);
-        assertThat(e.getMessage()).startsWith(FILE + ":" + line + ": " + key + ": ");
-        return e;
-    }
+    private static final Path FILE = ConfigMistakes.FILE;
 
     /**
      * The rows of the tables below, named as the tests they once were: a configuration, the line
@@ -42,16 +34,8 @@ class ConfigErrorsTest {
         problem.accept(failsAt(toml, line, key).problem());
     }
 
-    private static Consumer<String> problemIs(String expected) {
-        return problem -> assertThat(problem).isEqualTo(expected);
-    }
-
     private static Consumer<String> problemStartsWith(String prefix) {
         return problem -> assertThat(problem).startsWith(prefix);
-    }
-
-    private static Consumer<String> problemContains(String... parts) {
-        return problem -> assertThat(problem).contains(parts);
     }
 
     /** For rows where the line and key are the point. */
@@ -86,7 +70,6 @@ class ConfigErrorsTest {
                         retries = 1
 
                         retries = 2
-
 
                         """, 4, "dns.retries", problemContains("defined twice (first on line 2)")),
                 argumentSet("duplicateTable", """

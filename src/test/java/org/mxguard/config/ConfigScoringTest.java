@@ -1,7 +1,9 @@
 package org.mxguard.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.mxguard.config.ConfigMistakes.failsAt;
+import static org.mxguard.config.ConfigMistakes.problemContains;
+import static org.mxguard.config.ConfigMistakes.problemIs;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -18,19 +20,10 @@ import org.mxguard.policy.Verdict;
 
 /** {@code [scoring]}: off by default, every key, and every mistake located as FILE:LINE: scoring.KEY. */
 class ConfigScoringTest {
-    private static final Path FILE = Path.of("/etc/mxguard.toml");
+    private static final Path FILE = ConfigMistakes.FILE;
 
     private static MxguardConfig parse(String toml) throws ConfigException {
         return ConfigLoader.parse(toml, FILE);
-    }
-
-    private static ConfigException failsAt(String toml, int line, String key) {
-        ConfigException e = catchThrowableOfType(ConfigException.class, () -> parse(toml));
-        assertThat(e).as("expected a ConfigException for:%n%s", toml).isNotNull();
-        assertThat(e.line()).as(e.getMessage()).isEqualTo(line);
-        assertThat(e.key()).as(e.getMessage()).isEqualTo(key);
-        assertThat(e.getMessage()).startsWith(FILE + ":" + line + ": " + key + ": ");
-        return e;
     }
 
     @Test

@@ -1,8 +1,10 @@
 package org.mxguard.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mxguard.config.ConfigMistakes.failsAt;
+import static org.mxguard.config.ConfigMistakes.problemContains;
+import static org.mxguard.config.ConfigMistakes.problemIs;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
 import java.net.InetSocketAddress;
@@ -23,7 +25,7 @@ import org.mxguard.policy.AllowlistEntry.Cidr;
 
 /** {@code [smtp]}: the listener's defaults, every key, and every mistake located as FILE:LINE: smtp.KEY. */
 class ConfigSmtpTest {
-    private static final Path FILE = Path.of("/etc/mxguard.toml");
+    private static final Path FILE = ConfigMistakes.FILE;
 
     private static MxguardConfig parse(String toml) throws ConfigException {
         return ConfigLoader.parse(toml, FILE);
@@ -177,29 +179,10 @@ class ConfigSmtpTest {
 
     // --- errors ---
 
-    /** Parses {@code toml}, expects a failure at {@code line} / {@code key}, returns it for more checks. */
-    private static ConfigException failsAt(String toml, int line, String key) {
-        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.parse(toml, FILE));
-        assertThat(e).as("expected a ConfigException for:%n%s", toml).isNotNull();
-        assertThat(e.file()).isEqualTo(FILE);
-        assertThat(e.line()).as(e.getMessage()).isEqualTo(line);
-        assertThat(e.key()).as(e.getMessage()).isEqualTo(key);
-        assertThat(e.getMessage()).startsWith(FILE + ":" + line + ": " + key + ": ");
-        return e;
-    }
-
     @ParameterizedTest
     @MethodSource("mistakes")
     void rejected(String toml, int line, String key, Consumer<String> problem) {
         problem.accept(failsAt(toml, line, key).problem());
-    }
-
-    private static Consumer<String> problemIs(String expected) {
-        return problem -> assertThat(problem).isEqualTo(expected);
-    }
-
-    private static Consumer<String> problemContains(String... parts) {
-        return problem -> assertThat(problem).contains(parts);
     }
 
     static Stream<Arguments> mistakes() {

@@ -1,8 +1,10 @@
 package org.mxguard.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mxguard.config.ConfigMistakes.failsAt;
+import static org.mxguard.config.ConfigMistakes.problemContains;
+import static org.mxguard.config.ConfigMistakes.problemIs;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
 import java.net.InetSocketAddress;
@@ -20,7 +22,7 @@ import org.mxguard.policy.Action;
 
 /** {@code [trap]}: the defaults, every key, and every mistake located as FILE:LINE: trap.KEY. */
 class ConfigTrapTest {
-    private static final Path FILE = Path.of("/etc/mxguard.toml");
+    private static final Path FILE = ConfigMistakes.FILE;
     /** The listener on addresses of its own, so that a trap on port 25 fits (lines 1 and 2). */
     private static final String SMTP = "[smtp]\nlisten = [\"192.0.2.25:25\", \"[2001:db8::25]:25\"]\n";
 
@@ -99,28 +101,10 @@ class ConfigTrapTest {
 
     // --- errors ---
 
-    private static ConfigException failsAt(String toml, int line, String key) {
-        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.parse(toml, FILE));
-        assertThat(e).as("expected a ConfigException for:%n%s", toml).isNotNull();
-        assertThat(e.file()).isEqualTo(FILE);
-        assertThat(e.line()).as(e.getMessage()).isEqualTo(line);
-        assertThat(e.key()).as(e.getMessage()).isEqualTo(key);
-        assertThat(e.getMessage()).startsWith(FILE + ":" + line + ": " + key + ": ");
-        return e;
-    }
-
     @ParameterizedTest
     @MethodSource("mistakes")
     void rejected(String toml, int line, String key, Consumer<String> problem) {
         problem.accept(failsAt(toml, line, key).problem());
-    }
-
-    private static Consumer<String> problemIs(String expected) {
-        return problem -> assertThat(problem).isEqualTo(expected);
-    }
-
-    private static Consumer<String> problemContains(String... parts) {
-        return problem -> assertThat(problem).contains(parts);
     }
 
     static Stream<Arguments> mistakes() {
