@@ -9,6 +9,7 @@ import org.mxguard.config.HostPort;
 import org.mxguard.config.SmtpSettings;
 import org.mxguard.delivery.NextHop;
 import org.mxguard.delivery.Transports;
+import org.mxguard.dns.DnsNames;
 import org.mxguard.dns.Resolver;
 import org.mxguard.policy.AllowlistEntry;
 import org.mxguard.web.GatewayMetrics;
@@ -128,7 +129,7 @@ public final class ServeCommand implements Callable<Integer> {
             stopped.countDown();
         }, "mxguard-shutdown"));
         cmd.getErr().printf("mxguard: listening on %s as %s%s; delivering spool %s (%d messages queued), EHLO %s%n",
-                gateway.addresses().stream().map(ServeCommand::hostPort).collect(Collectors.joining(", ")),
+                gateway.addresses().stream().map(DnsNames::text).collect(Collectors.joining(", ")),
                 gateway.hostname(), cfg.smtp().dryRun() ? " (dry run: refusing nothing)" : "",
                 cfg.queue().spool().toAbsolutePath(), wiring.recovery().messages().size(), wiring.heloName());
         cmd.getErr().flush();
@@ -219,11 +220,6 @@ public final class ServeCommand implements Callable<Integer> {
         if (server != null) {
             server.close();
         }
-    }
-
-    private static String hostPort(InetSocketAddress address) {
-        String host = address.getAddress().getHostAddress();
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
     }
 
     /**

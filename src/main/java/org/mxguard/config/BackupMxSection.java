@@ -159,7 +159,7 @@ final class BackupMxSection {
         for (int i = 0; i < smtp.listen().size(); i++) {
             if (reachesListener(primary, smtp.listen().get(i), identity)) {
                 throw node.error(ConfigNode.quote(text) + " is this gateway's own SMTP listener (smtp.listen["
-                        + i + "] is " + text(smtp.listen().get(i)) + "): the probe would always find the "
+                        + i + "] is " + DnsNames.text(smtp.listen().get(i)) + "): the probe would always find the "
                         + "primary up and the domain's mail would be refused for good");
             }
         }
@@ -181,8 +181,4 @@ final class BackupMxSection {
         return p.isLoopbackAddress() || identity.addresses().contains(p);
     }
 
-    static String text(InetSocketAddress a) {
-        String host = DnsNames.text(a.getAddress());
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
-    }
 }

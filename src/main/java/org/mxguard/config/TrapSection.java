@@ -52,7 +52,7 @@ final class TrapSection {
                 InetSocketAddress main = smtp.listen().get(i);
                 if (overlaps(address, main)) {
                     throw a.error(ConfigNode.quote(a.text()) + " overlaps the SMTP listener's "
-                            + BackupMxSection.text(main)
+                            + DnsNames.text(main)
                             + " (smtp.listen[" + i + "]" + (smtp.listen().equals(SmtpSettings.defaults().listen())
                                     ? ", the default" : "") + "): give the trap an address of its own, and the "
                             + "listener its addresses in smtp.listen");

@@ -81,6 +81,12 @@ public final class DnsNames {
         return address;
     }
 
+    /** HOST:PORT for messages and logs, with brackets around IPv6 ({@code [2001:db8::1]:25}). */
+    public static String text(java.net.InetSocketAddress address) {
+        String host = address.getAddress() == null ? address.getHostString() : text(address.getAddress());
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+
     /** Text of an address: dotted quad, or compressed IPv6 without zone. */
     public static String text(InetAddress address) {
         if (address instanceof Inet6Address) {

@@ -158,7 +158,7 @@ public final class BackupMxGuard implements AutoCloseable {
 
     private synchronized void startProbing() {
         targets.forEach((target, domains) -> probers.add(Thread.ofVirtual()
-                .name("backup-mx-probe-" + text(target.primary()))
+                .name("backup-mx-probe-" + DnsNames.text(target.primary()))
                 .start(() -> probeLoop(target, domains))));
     }
 
@@ -168,7 +168,7 @@ public final class BackupMxGuard implements AutoCloseable {
             try {
                 h = probe(target.primary());
             } catch (RuntimeException bug) {
-                log.error("backup-mx {}: probing {} failed", domains, text(target.primary()), bug);
+                log.error("backup-mx {}: probing {} failed", domains, DnsNames.text(target.primary()), bug);
                 h = down("probe failed: " + bug);
             }
             if (closed) {
@@ -196,10 +196,10 @@ public final class BackupMxGuard implements AutoCloseable {
         if (before == null || before.up() != h.up()) {
             if (h.up()) {
                 log.info("backup-mx {}: primary {} is up ({}): mail for it here gets the action", domains,
-                        text(target.primary()), h.detail());
+                        DnsNames.text(target.primary()), h.detail());
             } else {
                 log.warn("backup-mx {}: primary {} is down ({}): mail for it is accepted here", domains,
-                        text(target.primary()), h.detail());
+                        DnsNames.text(target.primary()), h.detail());
             }
         }
     }
@@ -244,18 +244,18 @@ public final class BackupMxGuard implements AutoCloseable {
         Duration age = Duration.between(h.checked(), clock.instant());
         if (age.compareTo(staleAfter(e)) > 0) {
             log.warn("backup-mx {}: the last probe of {} is {} s old; not refusing on stale news", e.domain(),
-                    text(e.primary()), age.toSeconds());
+                    DnsNames.text(e.primary()), age.toSeconds());
             return Optional.empty();
         }
         Reply reply = reply(e.domain(), e.action() == Action.REJECT ? Action.REJECT : Action.TEMPFAIL);
         String who = client == null ? "" : DnsNames.text(client) + ": ";
         if (e.action() == Action.LOG || e.action() == Action.TAG) {
             log.info("{}backup-mx {}: primary {} is up; action {}{}: would have answered {}", who, e.domain(),
-                    text(e.primary()), e.action().text(), e.action() == Action.TAG ? " (not implemented: logged)"
+                    DnsNames.text(e.primary()), e.action().text(), e.action() == Action.TAG ? " (not implemented: logged)"
                             : "", reply);
             return Optional.empty();
         }
-        log.debug("{}backup-mx {}: primary {} is up: {}", who, e.domain(), text(e.primary()), reply);
+        log.debug("{}backup-mx {}: primary {} is up: {}", who, e.domain(), DnsNames.text(e.primary()), reply);
         return Optional.of(reply);
     }
 
@@ -413,8 +413,4 @@ public final class BackupMxGuard implements AutoCloseable {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 
-    static String text(InetSocketAddress a) {
-        String host = a.getAddress() == null ? a.getHostString() : DnsNames.text(a.getAddress());
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
-    }
 }

@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
+import org.mxguard.dns.DnsNames;
 
 /** Binding a listener's addresses, all or none: an address that cannot be bound closes the ones bound before it. */
 final class ListenSockets {
@@ -27,7 +28,7 @@ final class ListenSockets {
                 try {
                     socket.bind(address, BACKLOG);
                 } catch (IOException e) {
-                    throw new IOException(what + " cannot listen on " + text(address) + ": " + e.getMessage(), e);
+                    throw new IOException(what + " cannot listen on " + DnsNames.text(address) + ": " + e.getMessage(), e);
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -41,11 +42,5 @@ final class ListenSockets {
             throw e;
         }
         return bound;
-    }
-
-    /** HOST:PORT, with brackets for IPv6. */
-    static String text(InetSocketAddress address) {
-        String host = address.getAddress() == null ? address.getHostString() : address.getAddress().getHostAddress();
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
     }
 }

@@ -69,7 +69,7 @@ public final class TrapListener implements AutoCloseable {
     }
 
     private void accept(ServerSocket listener) {
-        String where = BackupMxGuard.text((InetSocketAddress) listener.getLocalSocketAddress());
+        String where = DnsNames.text((InetSocketAddress) listener.getLocalSocketAddress());
         while (!closing) {
             Socket socket;
             try {
