@@ -47,8 +47,29 @@ public sealed interface Route {
 
     /** RFC 3463 §2: class.subject.detail, here of the class the route kind needs. */
     private static void requireCode(String code, char statusClass) {
-        if (code == null || !code.matches(statusClass + "\\.\\d{1,3}\\.\\d{1,3}")) {
+        if (code == null || !isEnhancedCode(code, statusClass)) {
             throw new IllegalArgumentException("not an enhanced status code of class " + statusClass + ": " + code);
         }
+    }
+
+    /** class "." 1*3digit "." 1*3digit, checked by hand: a route is made for every delivery. */
+    private static boolean isEnhancedCode(String code, char statusClass) {
+        if (code.length() < 5 || code.charAt(0) != statusClass || code.charAt(1) != '.') {
+            return false;
+        }
+        int second = code.indexOf('.', 2);
+        return second >= 0 && digits(code, 2, second) && digits(code, second + 1, code.length());
+    }
+
+    private static boolean digits(String s, int from, int to) {
+        if (to - from < 1 || to - from > 3) {
+            return false;
+        }
+        for (int i = from; i < to; i++) {
+            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -287,7 +287,7 @@ public final class SmtpDeliverer implements Deliverer {
     /** Whether the body needs BODY=8BITMIME; read once per delivery, as the queue does not record it. */
     private static boolean hasEightBitOctets(Path body) {
         try (InputStream in = Files.newInputStream(body)) {
-            byte[] buffer = new byte[64 * 1024];
+            byte[] buffer = new byte[8 * 1024];
             for (int n; (n = in.read(buffer)) > 0; ) {
                 for (int i = 0; i < n; i++) {
                     if (buffer[i] < 0) {

@@ -22,13 +22,16 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class NioSpoolFiles implements SpoolFiles {
     private static final Set<StandardOpenOption> CREATE = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
 
+    /** Big enough for a typical message in one write; a new one per file, so not bigger. */
+    private static final int WRITE_BUFFER = 16 * 1024;
+
     private final Map<Path, FileStore> stores = new ConcurrentHashMap<>();
 
     @Override
     public long writeDurably(Path file, Content content) throws IOException {
         try (FileChannel channel = FileChannel.open(file, CREATE, ownerOnly(file, "rw-------"))) {
             // buffered: a content may write in small pieces (an SMTP client's DATA, line by line)
-            BufferedOutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024);
+            BufferedOutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), WRITE_BUFFER);
             long written = content.writeTo(out);
             out.flush();
             channel.force(true);

@@ -97,9 +97,20 @@ public final class AuthenticationResultsHeader {
      * nothing is left.
      */
     public static String method(String checkName) {
-        String m = checkName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-").replaceAll("^-+", "");
-        // a header word must stay short; no check name comes near this
-        return m.substring(0, Math.min(m.length(), MAX_METHOD)).replaceAll("-+$", "");
+        // by hand, not with regular expressions: this runs for every check of every message
+        StringBuilder m = new StringBuilder(Math.min(checkName.length(), MAX_METHOD));
+        for (int i = 0; i < checkName.length() && m.length() < MAX_METHOD; i++) {
+            char c = Character.toLowerCase(checkName.charAt(i));
+            boolean keyword = c >= 'a' && c <= 'z' || c >= '0' && c <= '9';
+            if (keyword || !m.isEmpty()) { // no leading '-'
+                m.append(keyword ? c : '-');
+            }
+        }
+        int end = m.length();
+        while (end > 0 && m.charAt(end - 1) == '-') {
+            end--;
+        }
+        return m.substring(0, end);
     }
 
     /** RFC 8601 result keywords are Result's names, one for one; iprev knows no {@code none}. */

@@ -129,7 +129,7 @@ public final class SmtpServer implements AutoCloseable {
     private void serve(Socket socket) {
         InetAddress peer = DnsNames.canonical(socket.getInetAddress());
         InetAddress client = peer;
-        if (proxyFrom.stream().anyMatch(c -> c.contains(peer))) {
+        if (!proxyFrom.isEmpty() && proxyFrom.stream().anyMatch(c -> c.contains(peer))) {
             // before the limits: behind a proxy every connection comes from the proxy's address
             try {
                 socket.setSoTimeout((int) PROXY_TIMEOUT.toMillis());

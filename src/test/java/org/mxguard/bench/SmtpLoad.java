@@ -145,8 +145,16 @@ public final class SmtpLoad {
         percentiles(line, "", results, null);
         percentiles(line, "_accepted", results, Outcome.ACCEPTED);
         percentiles(line, "_rejected", results, Outcome.REJECTED);
+        // the generator shares the machine with the server: its own cost per message says how much
+        // of the machine's CPU was left to the server under test
+        line.append(String.format(Locale.ROOT, " load_cpu_ms_per_msg=%.2f", ownCpuNanos() / 1e6 / messages));
         System.out.println(line);
         reportProblems(results);
+    }
+
+    private static long ownCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static List<Profile> interleave(List<Profile> a, List<Profile> b) {
