@@ -12,6 +12,7 @@ import org.mxguard.check.GenericNameClassifier;
 import org.mxguard.config.MxguardConfig;
 import org.mxguard.config.SmtpSettings;
 import org.mxguard.delivery.Transports;
+import org.mxguard.dns.CachingResolver;
 import org.mxguard.dns.Resolver;
 import org.mxguard.policy.Policy;
 import org.mxguard.policy.SessionChecks;
@@ -108,6 +109,10 @@ final class GatewayWiring implements AutoCloseable {
      */
     void reload(MxguardConfig next) throws IOException {
         MxguardConfig previous = config;
+        // an administrator who reloads has often just fixed DNS: old answers must not outlive it
+        if (dns instanceof CachingResolver cache) {
+            cache.clear();
+        }
         // routing is built once: accepting for a relay domain the router does not know would send it by MX
         context.reload(setup(next, previous.delivery().transports(), hostname, dns));
         config = next;

@@ -44,6 +44,14 @@ public final class CachingResolver implements Resolver {
         return cache.get(question, load);
     }
 
+    /**
+     * Forgets every answer (as {@code unbound-control flush_zone .} does): after an administrator
+     * fixed a zone, the next verdicts ask again instead of waiting out the old answers' TTLs.
+     */
+    public void clear() {
+        cache.synchronous().invalidateAll();
+    }
+
     /** Entries currently held (for metrics and tests). */
     public long size() {
         return cache.synchronous().estimatedSize();

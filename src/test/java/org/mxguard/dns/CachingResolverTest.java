@@ -49,6 +49,20 @@ class CachingResolverTest {
     }
 
     @Test
+    void clearForgetsEveryAnswer() throws Exception {
+        server.a("mail.example.org", 3600, "192.0.2.1");
+        ask("mail.example.org", RecordType.A);
+
+        cache.clear();
+        server.a("mail.example.org", 3600, "192.0.2.2"); // now two addresses
+        DnsAnswer<?> after = ask("mail.example.org", RecordType.A);
+
+        assertThat(values(after)).hasSize(2);
+        assertThat(server.queries()).isEqualTo(2);
+        assertThat(cache.size()).isEqualTo(1);
+    }
+
+    @Test
     void recordsAreKeptForTheirTtl() throws Exception {
         server.a("mail.example.org", 60, "192.0.2.1");
 
