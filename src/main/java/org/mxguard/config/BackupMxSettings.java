@@ -15,7 +15,7 @@ import org.mxguard.policy.Action;
  * @param primary       the primary MX's IP address and port (never a host name: see README)
  * @param probeInterval the pause between two probes of the primary
  * @param action        {@code tempfail} (450, the default), {@code reject} (550), {@code log}, or {@code tag}
- *                      (not implemented yet: logged only); never {@code accept}
+ *                      (the message gets {@code X-Mxguard-Tag: backup-mx=primary-up}); never {@code accept}
  */
 public record BackupMxSettings(String domain, InetSocketAddress primary, Duration probeInterval, Action action) {
     public static final int DEFAULT_PORT = 25;

@@ -14,7 +14,7 @@ import org.mxguard.policy.Action;
  * @param listen addresses of the trap listener; empty (the default): no trap
  * @param expiry how long a client stays recorded after its last connection to the trap (default 24 h)
  * @param action {@code reject} (550, the default), {@code tempfail} (450), {@code log}, or {@code tag}
- *               (not implemented yet: logged only); never {@code accept}
+ *               (the message gets {@code X-Mxguard-Tag: trap-mx=connected}); never {@code accept}
  */
 public record TrapSettings(List<InetSocketAddress> listen, Duration expiry, Action action) {
     public static final int DEFAULT_PORT = 25;

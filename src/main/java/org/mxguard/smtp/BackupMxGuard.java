@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * <p>Actions: {@code tempfail} (the default) answers {@code 450 4.7.1}, so a sender that reached
  * the backup by mistake (a network problem between it and the primary only) retries later and
  * loses nothing; {@code reject} answers {@code 550 5.7.1}; {@code log} refuses nothing and logs
- * what it would have refused; {@code tag} is not implemented yet and behaves as {@code log}.
+ * what it would have refused; {@code tag} refuses nothing and the message gets
+ * {@code X-Mxguard-Tag: backup-mx=primary-up} ({@link #tags}), for the mailbox's filters.
  */
 public final class BackupMxGuard implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BackupMxGuard.class);
@@ -129,9 +130,6 @@ public final class BackupMxGuard implements AutoCloseable {
             }
             byTarget.computeIfAbsent(new Target(e.primary(), e.probeInterval()), t -> new ArrayList<>())
                     .add(e.domain());
-            if (e.action() == Action.TAG) {
-                log.warn("backup-mx {}: action tag is not implemented yet; mail is only logged", e.domain());
-            }
         }
         this.entries = Collections.unmodifiableMap(byDomain);
         Map<Target, List<String>> frozen = new LinkedHashMap<>();
@@ -229,6 +227,29 @@ public final class BackupMxGuard implements AutoCloseable {
      * @param client          for the log line only; may be null
      */
     public Optional<Reply> refusal(String recipientDomain, InetAddress client) {
+        Optional<Entry> guarded = primaryUp(recipientDomain);
+        if (guarded.isEmpty()) {
+            return Optional.empty();
+        }
+        Entry e = guarded.get();
+        Reply reply = reply(e.domain(), e.action() == Action.REJECT ? Action.REJECT : Action.TEMPFAIL);
+        String who = client == null ? "" : DnsNames.text(client) + ": ";
+        if (e.action() == Action.LOG || e.action() == Action.TAG) {
+            log.info("{}backup-mx {}: primary {} is up; action {}: would have answered {}", who, e.domain(),
+                    DnsNames.text(e.primary()), e.action().text(), reply);
+            return Optional.empty();
+        }
+        log.debug("{}backup-mx {}: primary {} is up: {}", who, e.domain(), DnsNames.text(e.primary()), reply);
+        return Optional.of(reply);
+    }
+
+    /** True when mail for {@code recipientDomain} is to be tagged: action tag, and the primary is up. */
+    public boolean tags(String recipientDomain) {
+        return primaryUp(recipientDomain).filter(e -> e.action() == Action.TAG).isPresent();
+    }
+
+    /** The domain's entry while its primary is known to be up, by a probe fresh enough to trust. */
+    private Optional<Entry> primaryUp(String recipientDomain) {
         if (closed || recipientDomain == null) {
             return Optional.empty();
         }
@@ -247,16 +268,7 @@ public final class BackupMxGuard implements AutoCloseable {
                     DnsNames.text(e.primary()), age.toSeconds());
             return Optional.empty();
         }
-        Reply reply = reply(e.domain(), e.action() == Action.REJECT ? Action.REJECT : Action.TEMPFAIL);
-        String who = client == null ? "" : DnsNames.text(client) + ": ";
-        if (e.action() == Action.LOG || e.action() == Action.TAG) {
-            log.info("{}backup-mx {}: primary {} is up; action {}{}: would have answered {}", who, e.domain(),
-                    DnsNames.text(e.primary()), e.action().text(), e.action() == Action.TAG ? " (not implemented: logged)"
-                            : "", reply);
-            return Optional.empty();
-        }
-        log.debug("{}backup-mx {}: primary {} is up: {}", who, e.domain(), DnsNames.text(e.primary()), reply);
-        return Optional.of(reply);
+        return found;
     }
 
     /** The reply for {@code action} (tempfail or reject) about {@code domain}. */

@@ -92,6 +92,14 @@ public final class GatewayContext {
         Optional<Reply> trapRefusal(InetAddress client) {
             return trap == null ? Optional.empty() : trap.refusal(client);
         }
+
+        boolean backupMxTags(String domain) {
+            return backupMx != null && backupMx.tags(domain);
+        }
+
+        boolean trapTags(InetAddress client) {
+            return trap != null && trap.tags(client);
+        }
     }
 
     private final Guards guards;

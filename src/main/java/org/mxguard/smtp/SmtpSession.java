@@ -10,10 +10,12 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.time.ZoneId;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -46,6 +48,9 @@ final class SmtpSession implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(SmtpSession.class);
     /** The longest a reply may wait for the checks before the client is told to come back. */
     private static final Duration VERDICT_WAIT = Duration.ofSeconds(60);
+    /** X-Mxguard-Tag clauses of the guards, in the check=result shape of the checks' clauses. */
+    static final String TRAP_TAG = "trap-mx=connected";
+    static final String BACKUP_MX_TAG = "backup-mx=primary-up";
 
     /** The connection; after STARTTLS, its TLS layer. */
     private Socket socket;
@@ -71,6 +76,8 @@ final class SmtpSession implements Runnable {
     /** The open transaction has had its log line (or there is none). */
     private boolean recorded = true;
     private final List<TransactionRecord.RefusedRecipient> refused = new ArrayList<>();
+    /** What the trap MX and the backup-MX guard, with action tag, said about this transaction. */
+    private final Set<String> guardTags = new LinkedHashSet<>();
     private Reply lastReply;
 
     // the session
@@ -499,22 +506,23 @@ final class SmtpSession implements Runnable {
                 new ReceivedHeader.Transport(extended, parameters.smtputf8(), false, Optional.ofNullable(tls)), queueId,
                 recipients, context.clock().instant(), ZoneId.systemDefault());
         return received.render() + AuthenticationResultsHeader.render(settings.hostname(), checks.facts(),
-                evaluation.results()) + tagField(evaluation.verdict());
+                evaluation.results()) + tagField(evaluation.verdict(), guardTags);
     }
 
     /**
-     * The policy's "tag": {@code X-Mxguard-Tag:} naming the checks that asked for it (and the score
-     * in scoring mode), for the mailbox's filters; nothing when no check did.
+     * The "tag" action: {@code X-Mxguard-Tag:} naming the checks that asked for it (and the score
+     * in scoring mode) and the guards that did (trap MX, backup MX), for the mailbox's filters;
+     * nothing when none did.
      */
-    private static String tagField(Verdict verdict) {
-        List<String> tagged = verdict.tags().stream()
-                .map(d -> HeaderText.printable(d.result().name() + "=" + d.result().result().text(), false, 80)).toList();
-        if (tagged.isEmpty() || verdict.action() != Action.TAG) {
-            return "";
+    private static String tagField(Verdict verdict, Set<String> guardTags) {
+        List<String> clauses = new ArrayList<>();
+        if (verdict.action() == Action.TAG && !verdict.tags().isEmpty()) {
+            verdict.tags().forEach(d -> clauses.add(
+                    HeaderText.printable(d.result().name() + "=" + d.result().result().text(), false, 80)));
+            verdict.score().ifPresent(s -> clauses.add("score=" + Score.number(s.total())));
         }
-        List<String> clauses = new ArrayList<>(tagged);
-        verdict.score().ifPresent(s -> clauses.add("score=" + Score.number(s.total())));
-        return HeaderText.field("X-Mxguard-Tag", clauses);
+        clauses.addAll(guardTags);
+        return clauses.isEmpty() ? "" : HeaderText.field("X-Mxguard-Tag", clauses);
     }
 
     /**
@@ -525,14 +533,20 @@ final class SmtpSession implements Runnable {
         if (setup.relay().isTrusted(client)) {
             return null;
         }
+        boolean relayDomain = relay instanceof RelayDecision.Accept accepted
+                && accepted.reason() == RelayDecision.Reason.RELAY_DOMAIN;
         Optional<Reply> refusal = context.guards().trapRefusal(client);
         String why = "it connected to the trap MX";
-        if (refusal.isEmpty() && relay instanceof RelayDecision.Accept accepted
-                && accepted.reason() == RelayDecision.Reason.RELAY_DOMAIN) {
+        if (refusal.isEmpty() && relayDomain) {
             refusal = context.guards().backupMxRefusal(recipient.domain(), client);
             why = "the primary MX of " + recipient.domain() + " is up";
         }
         if (refusal.isEmpty()) {
+            if (context.guards().trapTags(client)) {
+                guardTags.add(TRAP_TAG);
+            } else if (relayDomain && context.guards().backupMxTags(recipient.domain())) {
+                guardTags.add(BACKUP_MX_TAG);
+            }
             return null;
         }
         if (settings.dryRun()) {
@@ -646,6 +660,7 @@ final class SmtpSession implements Runnable {
                     transactionVerdict, GatewayMetrics.STAGE_RCPT);
         }
         refused.clear();
+        guardTags.clear();
         sender = null;
         parameters = null;
         senderGiven = false;

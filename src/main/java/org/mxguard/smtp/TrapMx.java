@@ -62,9 +62,6 @@ public final class TrapMx {
         if (action == Action.ACCEPT) {
             throw new IllegalArgumentException("accept would do nothing: use log, tag, tempfail or reject");
         }
-        if (action == Action.TAG) {
-            log.warn("trap: action tag is not implemented yet; trapped clients are only logged");
-        }
         this.trapped = Caffeine.newBuilder().expireAfterWrite(expiry).maximumSize(MAX_CLIENTS).ticker(ticker).build();
     }
 
@@ -93,8 +90,8 @@ public final class TrapMx {
 
     /**
      * What the SMTP listener answers a trapped client: {@code 550 5.7.1} (reject) or {@code 450 4.7.1}
-     * (tempfail); empty for a client that is not trapped, and for the actions log and tag (tag is
-     * not implemented yet), which log the client instead.
+     * (tempfail); empty for a client that is not trapped, and for the actions log and tag, which
+     * log the client instead (and tag marks its messages: {@link #tags}).
      */
     public Optional<Reply> refusal(InetAddress client) {
         if (!isTrapped(client)) {
@@ -104,11 +101,15 @@ public final class TrapMx {
             case REJECT -> Optional.of(new Reply(550, "5.7.1", TEXT));
             case TEMPFAIL -> Optional.of(new Reply(450, "4.7.1", TEXT));
             default -> {
-                log.info("{}: connected to a trap MX; action {}{}: not refused", DnsNames.text(client), action.text(),
-                        action == Action.TAG ? " (not implemented: logged)" : "");
+                log.info("{}: connected to a trap MX; action {}: not refused", DnsNames.text(client), action.text());
                 yield Optional.empty();
             }
         };
+    }
+
+    /** True when {@code client}'s messages are to be tagged: action tag, and the client is recorded. */
+    public boolean tags(InetAddress client) {
+        return action == Action.TAG && isTrapped(client);
     }
 
     /** Clients recorded now (approximate: expired ones may still count until Caffeine cleans up). */

@@ -103,7 +103,10 @@ class BackupMxGuardTest {
         });
         assertThat(guard.refusal("logged.example", InetAddresses.require("192.0.2.7")))
                 .as("log: nothing refused").isEmpty();
-        assertThat(guard.refusal("tagged.example")).as("tag: logged only, for now").isEmpty();
+        assertThat(guard.refusal("tagged.example")).as("tag: nothing refused").isEmpty();
+        assertThat(guard.tags("tagged.example")).as("tag: the message is tagged").isTrue();
+        assertThat(guard.tags(DOMAIN)).as("tempfail: refused, not tagged").isFalse();
+        assertThat(guard.tags("other.example")).isFalse();
         assertThat(guard.health("logged.example")).hasValueSatisfying(h -> assertThat(h.up()).isTrue());
 
         guard.close();

@@ -26,6 +26,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.mxguard.check.CheckSuite;
 import org.mxguard.check.GenericNameClassifier;
 import org.mxguard.check.LocalIdentity;
@@ -208,12 +210,29 @@ class GatewayIT {
     }
 
     @Test
-    void theBackupMxTempfailsMailForADomainWhosePrimaryIsUp(DnsTestBed bed) throws Exception {
+    void withActionTagATrappedClientsMailIsAcceptedAndTagged(DnsTestBed bed) throws Exception {
+        TrapMx trap = new TrapMx(Duration.ofHours(1), org.mxguard.policy.Action.TAG);
+        trap.record(InetAddress.getByName(GOOD_IP));
+        InetSocketAddress gateway = start(bed, SessionSettings.defaults(HOSTNAME).withGreetWait(Duration.ZERO),
+                List.of(), java.util.Optional.empty(), new GatewayContext.Guards(null, trap));
+
+        String transcript = swaks(gateway, GOOD_IP, "--ehlo", GOOD_HOST, "--from", "alice@good.test",
+                "--to", "bob@" + PROTECTED);
+
+        assertThat(transcript).containsPattern("<-  250 2\\.0\\.0 Ok: queued as ");
+        assertThat(queued).singleElement().satisfies(e -> assertThat(e.traceHeaders())
+                .contains("X-Mxguard-Tag: trap-mx=connected"));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"TEMPFAIL, <** 450 4.7.1 <" + PROTECTED + ">: this is a backup MX", "TAG, X-Mxguard-Tag: backup-mx=primary-up"})
+    void theBackupMxTempfailsOrTagsMailForADomainWhosePrimaryIsUp(org.mxguard.policy.Action action, String expected,
+            DnsTestBed bed) throws Exception {
         int port = org.mxguard.delivery.TestSmtpSink.freePortOn("127.0.5.9");
         try (var primary = org.mxguard.delivery.TestSmtpSink.start("127.0.5.9", port);
              BackupMxGuard guard = BackupMxGuard.start(List.of(new BackupMxGuard.Entry(PROTECTED,
                      new InetSocketAddress(InetAddress.getByName("127.0.5.9"), port), Duration.ofSeconds(10),
-                     org.mxguard.policy.Action.TEMPFAIL)))) {
+                     action)))) {
             InetSocketAddress gateway = start(bed, SessionSettings.defaults(HOSTNAME).withGreetWait(Duration.ZERO),
                     List.of(), java.util.Optional.empty(), new GatewayContext.Guards(guard, null));
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -224,8 +243,12 @@ class GatewayIT {
             String transcript = swaks(gateway, GOOD_IP, "--ehlo", GOOD_HOST, "--from", "alice@good.test",
                     "--to", "bob@" + PROTECTED);
 
-            assertThat(transcript).contains("<** 450 4.7.1 <" + PROTECTED + ">: this is a backup MX");
-            assertThat(queued).isEmpty();
+            if (action == org.mxguard.policy.Action.TAG) {
+                assertThat(queued).singleElement().satisfies(e -> assertThat(e.traceHeaders()).contains(expected));
+            } else {
+                assertThat(transcript).contains(expected);
+                assertThat(queued).isEmpty();
+            }
         }
     }
 

@@ -93,6 +93,7 @@ class TrapMxTest {
             trap.record(BOT);
             assertThat(trap.isTrapped(BOT)).isTrue();
             assertThat(trap.refusal(BOT)).as(logged.text() + ": logged, not refused").isEmpty();
+            assertThat(trap.tags(BOT)).as(logged.text() + ": tags the message").isEqualTo(logged == Action.TAG);
         }
 
         TrapMx defaults = new TrapMx();
