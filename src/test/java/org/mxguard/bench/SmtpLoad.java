@@ -2,10 +2,12 @@ package org.mxguard.bench;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -88,6 +90,31 @@ public final class SmtpLoad {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length == 1 && args[0].equals("--commands")) {
+            commands();
+        } else {
+            run(args);
+        }
+        System.exit(0);
+    }
+
+    /**
+     * One run per line of standard input (the same options, separated by spaces), each answered
+     * with its result line: one generator, warmed up by the first runs, for all of a benchmark's
+     * runs. A new JVM per run spent its first seconds compiling, on the cores the server under
+     * test needs.
+     */
+    private static void commands() throws Exception {
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        for (String line; (line = in.readLine()) != null; ) {
+            if (!line.isBlank()) {
+                run(line.strip().split("\\s+"));
+                System.out.flush();
+            }
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
         Map<String, String> o = options(args);
         InetSocketAddress server = hostPort(required(o, "server"));
         int timeoutMs = Integer.parseInt(o.getOrDefault("timeout-s", "60")) * 1000;
@@ -99,7 +126,6 @@ public final class SmtpLoad {
         } else {
             load(client, o);
         }
-        System.exit(0);
     }
 
     // ------------------------------------------------------------------ load
@@ -116,6 +142,7 @@ public final class SmtpLoad {
         Result[] results = new Result[messages];
         AtomicInteger next = new AtomicInteger();
         CountDownLatch done = new CountDownLatch(concurrency);
+        long cpuStart = ownCpuNanos();
         long start = System.nanoTime();
         for (int w = 0; w < concurrency; w++) {
             Thread.ofVirtual().name("load-" + w).start(() -> {
@@ -147,7 +174,7 @@ public final class SmtpLoad {
         percentiles(line, "_rejected", results, Outcome.REJECTED);
         // the generator shares the machine with the server: its own cost per message says how much
         // of the machine's CPU was left to the server under test
-        line.append(String.format(Locale.ROOT, " load_cpu_ms_per_msg=%.2f", ownCpuNanos() / 1e6 / messages));
+        line.append(String.format(Locale.ROOT, " load_cpu_ms_per_msg=%.2f", (ownCpuNanos() - cpuStart) / 1e6 / messages));
         System.out.println(line);
         reportProblems(results);
     }
