@@ -26,9 +26,7 @@ import org.mxguard.dns.DnsNames;
 import org.mxguard.policy.Action;
 import org.mxguard.policy.Evaluator;
 import org.mxguard.policy.Reply;
-import org.mxguard.policy.Score;
 import org.mxguard.policy.SessionChecks;
-import org.mxguard.policy.Verdict;
 import org.mxguard.queue.Envelope;
 import org.mxguard.queue.NotQueuedException;
 import org.mxguard.queue.Spool;
@@ -506,23 +504,7 @@ final class SmtpSession implements Runnable {
                 new ReceivedHeader.Transport(extended, parameters.smtputf8(), false, Optional.ofNullable(tls)), queueId,
                 recipients, context.clock().instant(), ZoneId.systemDefault());
         return received.render() + AuthenticationResultsHeader.render(settings.hostname(), checks.facts(),
-                evaluation.results()) + tagField(evaluation.verdict(), guardTags);
-    }
-
-    /**
-     * The "tag" action: {@code X-Mxguard-Tag:} naming the checks that asked for it (and the score
-     * in scoring mode) and the guards that did (trap MX, backup MX), for the mailbox's filters;
-     * nothing when none did.
-     */
-    private static String tagField(Verdict verdict, Set<String> guardTags) {
-        List<String> clauses = new ArrayList<>();
-        if (verdict.action() == Action.TAG && !verdict.tags().isEmpty()) {
-            verdict.tags().forEach(d -> clauses.add(
-                    HeaderText.printable(d.result().name() + "=" + d.result().result().text(), false, 80)));
-            verdict.score().ifPresent(s -> clauses.add("score=" + Score.number(s.total())));
-        }
-        clauses.addAll(guardTags);
-        return clauses.isEmpty() ? "" : HeaderText.field("X-Mxguard-Tag", clauses);
+                evaluation.results()) + TagHeader.render(evaluation.verdict(), guardTags);
     }
 
     /**
