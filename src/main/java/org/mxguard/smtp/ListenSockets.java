@@ -8,7 +8,7 @@ import java.util.List;
 import org.mxguard.dns.DnsNames;
 
 /** Binding a listener's addresses, all or none: an address that cannot be bound closes the ones bound before it. */
-final class ListenSockets {
+public final class ListenSockets {
     private static final int BACKLOG = 1024;
 
     private ListenSockets() {
@@ -18,7 +18,7 @@ final class ListenSockets {
      * @param what names the listener in the error, e.g. "the trap"
      * @throws IOException naming the address that could not be bound (in use, not local, ...)
      */
-    static List<ServerSocket> bindAll(List<InetSocketAddress> addresses, String what) throws IOException {
+    public static List<ServerSocket> bindAll(List<InetSocketAddress> addresses, String what) throws IOException {
         List<ServerSocket> bound = new ArrayList<>();
         try {
             for (InetSocketAddress address : addresses) {
