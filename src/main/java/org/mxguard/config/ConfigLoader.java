@@ -111,6 +111,15 @@ import org.mxguard.policy.Allowlist;
  * listen = ["192.0.2.26:25"]   # IP, IP:PORT or [IPv6]:PORT; must not overlap smtp.listen
  * expiry-hours = 24            # a client stays recorded this long after its last visit, 1 to 8760
  * action = "reject"            # for recorded clients on the SMTP listener: reject (550), tempfail (450), log, tag
+ *
+ * [milter]                     # mxguard milter: the checks inside a Postfix in front (smtpd_milters)
+ * listen = ["127.0.0.1:8895"]  # IP, IP:PORT or [IPv6]:PORT (port 8895 if none); --listen overrides
+ * hostname = "mx.example.org"  # Authentication-Results authserv-id; default: Postfix's myhostname (macro j)
+ * dry-run = false              # log what would have been refused, refuse nothing
+ * max-connections = 1000       # MTA connections at once (one per SMTP session), 1 to 1000000
+ * max-packet-bytes = 1048576   # largest milter packet (a header field is one), 65536 to 67108864
+ * idle-timeout-s = 3600        # longest wait for the MTA's next packet, 1 to 86400
+ * verdict-timeout-s = 20       # longest wait for the checks before a 451; below milter_command_timeout
  * }</pre>
  *
  * <p>{@code [policy.CHECK]} tables name a check: {@code iprev}, {@code generic-ptr}, {@code helo},
@@ -152,7 +161,7 @@ import org.mxguard.policy.Allowlist;
 public final class ConfigLoader {
     private static final List<String> SECTIONS =
             List.of("dns", "identity", "smtp", "policy", "scoring", "allowlist", "delivery", "egress", "queue",
-                    "backup-mx", "trap");
+                    "backup-mx", "trap", "milter");
     private static final TomlMapper TOML = new TomlMapper();
 
     private ConfigLoader() {
@@ -182,8 +191,9 @@ public final class ConfigLoader {
         // these two are checked against the listener, the relay domains and the identity read above
         List<BackupMxSettings> backupMx = BackupMxSection.read(root.get("backup-mx"), delivery, smtp, identity);
         TrapSettings trap = TrapSection.read(root.get("trap"), smtp);
+        MilterSettings milter = MilterSection.read(root.get("milter"));
         return new MxguardConfig(nameForMessages, dns, identity, smtp, actions, scoring, allowlist, delivery, egress,
-                queue, backupMx, trap);
+                queue, backupMx, trap, milter);
     }
 
     private static JsonNode tree(String text, Path file, KeyLines lines) throws ConfigException {

@@ -22,10 +22,11 @@ import org.mxguard.policy.Scoring;
  * @param queue     the spool and the retry schedule
  * @param backupMx  the domains this gateway is a secondary MX for, with their primaries; empty: none
  * @param trap      the trap MX's listeners, expiry and action; {@link TrapSettings#enabled()} false: no trap
+ * @param milter    what {@code mxguard milter} listens on and how it behaves
  */
 public record MxguardConfig(Path file, DnsSettings dns, LocalIdentity identity, SmtpSettings smtp, ActionTable actions,
         Scoring scoring, Allowlist allowlist, DeliverySettings delivery, List<EgressSettings> egress,
-        QueueSettings queue, List<BackupMxSettings> backupMx, TrapSettings trap) {
+        QueueSettings queue, List<BackupMxSettings> backupMx, TrapSettings trap, MilterSettings milter) {
     public MxguardConfig {
         Objects.requireNonNull(dns, "dns");
         Objects.requireNonNull(identity, "identity");
@@ -38,6 +39,7 @@ public record MxguardConfig(Path file, DnsSettings dns, LocalIdentity identity, 
         Objects.requireNonNull(queue, "queue");
         backupMx = List.copyOf(backupMx);
         Objects.requireNonNull(trap, "trap");
+        Objects.requireNonNull(milter, "milter");
     }
 
     /** What mxguard does without a configuration file. */
@@ -45,7 +47,7 @@ public record MxguardConfig(Path file, DnsSettings dns, LocalIdentity identity, 
         return new MxguardConfig(null, DnsSettings.defaults(), LocalIdentity.none(), SmtpSettings.defaults(),
                 ActionTable.defaults(), Scoring.defaults(),
                 Allowlist.empty(), DeliverySettings.defaults(), List.of(), QueueSettings.defaults(), List.of(),
-                TrapSettings.defaults());
+                TrapSettings.defaults(), MilterSettings.defaults());
     }
 
     /** The policy these actions, scoring and allowlist make. */
@@ -56,42 +58,48 @@ public record MxguardConfig(Path file, DnsSettings dns, LocalIdentity identity, 
     /** This configuration with other DNS settings (the CLI's {@code --dns}). */
     public MxguardConfig withDns(DnsSettings newDns) {
         return new MxguardConfig(file, newDns, identity, smtp, actions, scoring, allowlist, delivery, egress, queue,
-                backupMx, trap);
+                backupMx, trap, milter);
     }
 
     /** This configuration with other delivery settings (the CLI's {@code --delivery-port}). */
     public MxguardConfig withDelivery(DeliverySettings newDelivery) {
         return new MxguardConfig(file, dns, identity, smtp, actions, scoring, allowlist, newDelivery, egress, queue,
-                backupMx, trap);
+                backupMx, trap, milter);
     }
 
     /** This configuration with other queue settings (the CLI's {@code --spool}, say). */
     public MxguardConfig withQueue(QueueSettings newQueue) {
         return new MxguardConfig(file, dns, identity, smtp, actions, scoring, allowlist, delivery, egress, newQueue,
-                backupMx, trap);
+                backupMx, trap, milter);
     }
 
     /** This configuration with other SMTP listener settings (the CLI's {@code --listen}). */
     public MxguardConfig withSmtp(SmtpSettings newSmtp) {
         return new MxguardConfig(file, dns, identity, newSmtp, actions, scoring, allowlist, delivery, egress, queue,
-                backupMx, trap);
+                backupMx, trap, milter);
     }
 
     /** This configuration with other scoring settings (switched on or off, say). */
     public MxguardConfig withScoring(Scoring newScoring) {
         return new MxguardConfig(file, dns, identity, smtp, actions, newScoring, allowlist, delivery, egress, queue,
-                backupMx, trap);
+                backupMx, trap, milter);
     }
 
     /** This configuration with other backup-MX entries. */
     public MxguardConfig withBackupMx(List<BackupMxSettings> newBackupMx) {
         return new MxguardConfig(file, dns, identity, smtp, actions, scoring, allowlist, delivery, egress, queue, newBackupMx,
-                trap);
+                trap, milter);
     }
 
     /** This configuration with other trap settings (tests: the trap on a loopback port). */
     public MxguardConfig withTrap(TrapSettings newTrap) {
         return new MxguardConfig(file, dns, identity, smtp, actions, scoring, allowlist, delivery, egress, queue, backupMx,
-                newTrap);
+                newTrap, milter);
+    }
+
+    /** This configuration with other milter settings (the CLI's {@code --listen}, {@code --dry-run}). */
+    public MxguardConfig withMilter(MilterSettings newMilter) {
+        return new MxguardConfig(file, dns, identity, smtp, actions, scoring, allowlist, delivery, egress, queue, backupMx,
+                trap, newMilter);
     }
 }

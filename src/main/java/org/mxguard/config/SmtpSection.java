@@ -66,15 +66,27 @@ final class SmtpSection {
 
     private static List<InetSocketAddress> listen(ConfigNode node, List<InetSocketAddress> ifAbsent)
             throws ConfigException {
+        return listen(node, ifAbsent, SmtpSettings.DEFAULT_PORT, "[\"0.0.0.0:25\", \"[::]:25\"]", "0.0.0.0:25");
+    }
+
+    /**
+     * A listener's {@code listen} array (the SMTP listener's, the milter's): IP, IP:PORT or
+     * [IPv6]:PORT, each once, at least one.
+     *
+     * @param example  an example array for the error message
+     * @param fallback what leaving the key out gives, for the error message
+     */
+    static List<InetSocketAddress> listen(ConfigNode node, List<InetSocketAddress> ifAbsent, int defaultPort,
+            String example, String fallback) throws ConfigException {
         if (!node.isPresent()) {
             return ifAbsent;
         }
         List<InetSocketAddress> all = new ArrayList<>();
         Map<InetSocketAddress, String> seen = new HashMap<>();
-        for (ConfigNode a : node.elements("an array of addresses like [\"0.0.0.0:25\", \"[::]:25\"]")) {
+        for (ConfigNode a : node.elements("an array of addresses like " + example)) {
             InetSocketAddress address;
             try {
-                address = HostPort.parseIp(a.text(), SmtpSettings.DEFAULT_PORT);
+                address = HostPort.parseIp(a.text(), defaultPort);
             } catch (IllegalArgumentException e) {
                 throw a.error("bad listen address: " + e.getMessage(), e);
             }
@@ -86,7 +98,7 @@ final class SmtpSection {
         }
         if (all.isEmpty()) {
             // Listening nowhere is never meant; leaving the key out gives the default.
-            throw node.error("empty list: give at least one address, or omit listen for 0.0.0.0:25");
+            throw node.error("empty list: give at least one address, or omit listen for " + fallback);
         }
         return all;
     }
