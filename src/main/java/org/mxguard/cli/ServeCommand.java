@@ -226,7 +226,7 @@ public final class ServeCommand implements Callable<Integer> {
      * A server logs each delivery, deferral and bounce, as Postfix does to its mail log; the one-shot
      * commands keep to warnings, so that their stderr stays quiet.
      */
-    private static void logEveryDelivery() {
+    static void logEveryDelivery() {
         if (LoggerFactory.getLogger("org.mxguard") instanceof ch.qos.logback.classic.Logger logger && logger.getLevel() == null) {
             logger.setLevel(Level.INFO);
         }
