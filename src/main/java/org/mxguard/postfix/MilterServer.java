@@ -52,10 +52,7 @@ public final class MilterServer implements AutoCloseable {
         }
         MilterServer server = new MilterServer(maxConnections, setup);
         server.listeners.addAll(ListenSockets.bindAll(addresses, "the milter"));
-        for (ServerSocket listener : server.listeners) {
-            server.acceptors.add(Thread.ofVirtual().name("milter-accept-" + listener.getLocalPort())
-                    .start(() -> server.accept(listener)));
-        }
+        server.acceptors.addAll(ListenSockets.acceptEach(server.listeners, "milter", () -> server.closing, server::serve));
         return server;
     }
 
@@ -72,21 +69,6 @@ public final class MilterServer implements AutoCloseable {
     /** New settings and checks for the connections that start from now on; open ones keep theirs. */
     public void reload(MilterSetup next) {
         setup = Objects.requireNonNull(next, "next");
-    }
-
-    private void accept(ServerSocket listener) {
-        while (!closing) {
-            Socket socket;
-            try {
-                socket = listener.accept();
-            } catch (IOException e) {
-                if (!closing) {
-                    log.error("accepting on {} failed: {}", listener.getLocalSocketAddress(), e.toString());
-                }
-                return;
-            }
-            Thread.ofVirtual().name("milter-session").start(() -> serve(socket));
-        }
     }
 
     private void serve(Socket socket) {

@@ -94,10 +94,7 @@ public final class SmtpServer implements AutoCloseable {
         }
         SmtpServer server = new SmtpServer(limits, proxyFrom, sessions);
         server.listeners.addAll(ListenSockets.bindAll(addresses, "the SMTP listener"));
-        for (ServerSocket listener : server.listeners) {
-            server.acceptors.add(Thread.ofVirtual().name("smtp-accept-" + listener.getLocalPort())
-                    .start(() -> server.accept(listener)));
-        }
+        server.acceptors.addAll(ListenSockets.acceptEach(server.listeners, "smtp", () -> server.closing, server::serve));
         return server;
     }
 
@@ -109,21 +106,6 @@ public final class SmtpServer implements AutoCloseable {
     /** Connections open right now. */
     public int openConnections() {
         return open.get();
-    }
-
-    private void accept(ServerSocket listener) {
-        while (!closing) {
-            Socket socket;
-            try {
-                socket = listener.accept();
-            } catch (IOException e) {
-                if (!closing) {
-                    log.error("accepting on {} failed: {}", listener.getLocalSocketAddress(), e.toString());
-                }
-                return;
-            }
-            Thread.ofVirtual().name("smtp-session").start(() -> serve(socket));
-        }
     }
 
     private void serve(Socket socket) {
