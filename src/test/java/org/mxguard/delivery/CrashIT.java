@@ -245,10 +245,17 @@ class CrashIT {
 
     /** The files in {@code directory} and its message directories (not corrupt/, which is listed on its own). */
     private static List<String> listing(Path directory) throws IOException {
-        try (Stream<Path> files = Files.walk(directory, 2)) {
-            return files.filter(Files::isRegularFile)
-                    .filter(f -> f.getParent().equals(directory) || f.getParent().getFileName().toString().length() == 1)
-                    .map(f -> f.getFileName().toString()).sorted().toList();
+        while (true) {
+            try (Stream<Path> files = Files.walk(directory, 2)) {
+                return files.filter(Files::isRegularFile)
+                        .filter(f -> f.getParent().equals(directory) || f.getParent().getFileName().toString().length() == 1)
+                        .map(f -> f.getFileName().toString()).sorted().toList();
+            } catch (java.io.UncheckedIOException e) {
+                if (!(e.getCause() instanceof java.nio.file.NoSuchFileException)) {
+                    throw e;
+                }
+                // serve deleted a delivered message while the walk passed it: look again
+            }
         }
     }
 
