@@ -120,6 +120,16 @@ import org.mxguard.policy.Allowlist;
  * max-packet-bytes = 1048576   # largest milter packet (a header field is one), 65536 to 67108864
  * idle-timeout-s = 3600        # longest wait for the MTA's next packet, 1 to 86400
  * verdict-timeout-s = 20       # longest wait for the checks before a 451; below milter_command_timeout
+ * [policy-service]             # mxguard policy: Postfix's check_policy_service
+ * listen = ["127.0.0.1:10045"] # IP, IP:PORT or [IPv6]:PORT (port 10045 if none); default 127.0.0.1:10045 unless socket
+ * socket = "/var/spool/postfix/private/mxguard"   # a UNIX-domain socket too (or alone); default none
+ * max-connections = 1000       # at once, 1 to 100000
+ * idle-timeout-s = 600         # silent this long: closed, 1 to 86400 (above smtpd_policy_service_max_idle)
+ * max-line-bytes = 4096        # longest attribute line, 512 to 1048576; longer: the connection is closed
+ * max-request-bytes = 32768    # largest request, max-line-bytes to 16777216; larger: the connection is closed
+ * verdict-timeout-s = 60       # longest wait for the checks, then DEFER_IF_PERMIT; 1 to 3600
+ * reject-at = "rcpt"           # or "earliest"
+ * dry-run = false              # refuse nothing, log what would have been refused
  * }</pre>
  *
  * <p>{@code [policy.CHECK]} tables name a check: {@code iprev}, {@code generic-ptr}, {@code helo},
@@ -161,7 +171,7 @@ import org.mxguard.policy.Allowlist;
 public final class ConfigLoader {
     private static final List<String> SECTIONS =
             List.of("dns", "identity", "smtp", "policy", "scoring", "allowlist", "delivery", "egress", "queue",
-                    "backup-mx", "trap", "milter");
+                    "backup-mx", "trap", "milter", "policy-service");
     private static final TomlMapper TOML = new TomlMapper();
 
     private ConfigLoader() {
@@ -192,8 +202,9 @@ public final class ConfigLoader {
         List<BackupMxSettings> backupMx = BackupMxSection.read(root.get("backup-mx"), delivery, smtp, identity);
         TrapSettings trap = TrapSection.read(root.get("trap"), smtp);
         MilterSettings milter = MilterSection.read(root.get("milter"));
+        PolicyServiceSettings policyService = PolicyServiceSection.read(root.get("policy-service"));
         return new MxguardConfig(nameForMessages, dns, identity, smtp, actions, scoring, allowlist, delivery, egress,
-                queue, backupMx, trap, milter);
+                queue, backupMx, trap, milter, policyService);
     }
 
     private static JsonNode tree(String text, Path file, KeyLines lines) throws ConfigException {

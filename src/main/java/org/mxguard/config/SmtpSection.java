@@ -119,7 +119,7 @@ final class SmtpSection {
         return networks;
     }
 
-    private static RejectAt rejectAt(ConfigNode node, RejectAt ifAbsent) throws ConfigException {
+    static RejectAt rejectAt(ConfigNode node, RejectAt ifAbsent) throws ConfigException {
         if (!node.isPresent()) {
             return ifAbsent;
         }
@@ -132,7 +132,7 @@ final class SmtpSection {
     }
 
     /** A file path as written; a relative one is relative to the working directory. Not opened here. */
-    private static Optional<Path> path(ConfigNode node) throws ConfigException {
+    static Optional<Path> path(ConfigNode node) throws ConfigException {
         if (!node.isPresent()) {
             return Optional.empty();
         }

@@ -68,7 +68,7 @@ public final class BackupMxGuard implements AutoCloseable {
      * @param domain        the recipient domain; normalized to lower-case A-labels without a trailing dot
      * @param primary       the primary MX's IP address and port (resolved: no name lookup at probe time)
      * @param probeInterval the pause between the end of one probe and the start of the next
-     * @param action        tempfail, reject, log or tag (logged only, for now); not accept
+     * @param action        tempfail, reject, log or tag; not accept
      */
     public record Entry(String domain, InetSocketAddress primary, Duration probeInterval, Action action) {
         public Entry {

@@ -112,6 +112,10 @@ class ConfigLoaderTest {
         assertThat(c.trap()).isEqualTo(new TrapSettings(
                 List.of(new InetSocketAddress(InetAddresses.require("192.0.2.26"), 25)), Duration.ofHours(24),
                 Action.REJECT));
+        assertThat(c.policyService().tcpAddresses())
+                .containsExactly(new InetSocketAddress(InetAddresses.require("127.0.0.1"), 10045));
+        assertThat(c.policyService()).as("the defaults, written out; the socket commented out")
+                .isEqualTo(PolicyServiceSettings.defaults().withListen(c.policyService().tcpAddresses()));
     }
 
     @Test
