@@ -81,20 +81,12 @@ public final class ServeCommand implements Callable<Integer> {
         logEveryDelivery();
         GatewayMetrics metrics = new GatewayMetrics();
         Resolver dns = Wiring.resolver(cfg.dns(), metrics.dnsObserver());
-        MetricsServer metricsServer = null;
-        if (metricsListen != null) {
-            InetSocketAddress address;
-            try {
-                address = HostPort.parseIp(metricsListen, 9325);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(cmd, "--metrics " + metricsListen + ": " + e.getMessage());
-            }
-            try {
-                metricsServer = new MetricsServer(metrics).start(address);
-            } catch (IOException e) {
-                cmd.getErr().println("mxguard: cannot start: " + e.getMessage());
-                return EXIT_IO_ERROR;
-            }
+        MetricsServer metricsServer;
+        try {
+            metricsServer = MetricsListen.start(cmd, metricsListen, metrics);
+        } catch (IOException e) {
+            cmd.getErr().println("mxguard: cannot start: " + e.getMessage());
+            return EXIT_IO_ERROR;
         }
         MetricsServer metricsToClose = metricsServer;
         DeliveryWiring wiring;
@@ -173,15 +165,8 @@ public final class ServeCommand implements Callable<Integer> {
     private MxguardConfig gatewayFlags(MxguardConfig cfg, CommandLine cmd) {
         List<String> addresses = listen.isEmpty() && options.file == null ? List.of(EXAMPLE_LISTEN) : listen;
         if (!addresses.isEmpty()) {
-            List<InetSocketAddress> parsed = new ArrayList<>();
-            for (String address : addresses) {
-                try {
-                    parsed.add(HostPort.parseIp(address, SmtpSettings.DEFAULT_PORT));
-                } catch (IllegalArgumentException e) {
-                    throw new CommandLine.ParameterException(cmd, "--listen " + address + ": " + e.getMessage());
-                }
-            }
-            cfg = cfg.withSmtp(cfg.smtp().withListen(parsed));
+            cfg = cfg.withSmtp(cfg.smtp().withListen(
+                    Wiring.listenAddresses(addresses, SmtpSettings.DEFAULT_PORT, "--listen", cmd)));
         }
         if (!relayDomains.isEmpty()) {
             Transports transports = cfg.delivery().transports();

@@ -39,6 +39,19 @@ final class Wiring {
         return config.withDns(config.dns().withServers(List.of(server)));
     }
 
+    /** A listener flag's addresses ({@code --listen}): IP, IP:PORT or [IPv6]:PORT each, {@code defaultPort} when none. */
+    static List<InetSocketAddress> listenAddresses(List<String> texts, int defaultPort, String flag, CommandLine cmd) {
+        List<InetSocketAddress> parsed = new java.util.ArrayList<>();
+        for (String address : texts) {
+            try {
+                parsed.add(HostPort.parseIp(address, defaultPort));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(cmd, flag + " " + address + ": " + e.getMessage());
+            }
+        }
+        return parsed;
+    }
+
     static Resolver resolver(DnsSettings dns) {
         return resolver(dns, DnsObserver.NONE);
     }

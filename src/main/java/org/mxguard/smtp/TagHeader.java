@@ -9,8 +9,8 @@ import org.mxguard.policy.Verdict;
 
 /**
  * The "tag" action: {@code X-Mxguard-Tag:} naming the checks that asked for it (and the score in
- * scoring mode) and the guards that did (trap MX, backup MX), for the mailbox's filters. The
- * gateway and the milter write the same field.
+ * scoring mode) and the guards that did (trap MX, backup MX), for the mailbox's filters. Every
+ * front end (the gateway, the milter, the Postfix policy service) writes the same field.
  */
 public final class TagHeader {
     public static final String NAME = "X-Mxguard-Tag";
