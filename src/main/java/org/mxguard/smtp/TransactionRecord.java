@@ -79,7 +79,9 @@ public record TransactionRecord(
         /** A session ended without any transaction. */
         SESSION,
         /** A connection was refused before its session began. */
-        REFUSED;
+        REFUSED,
+        /** The Postfix policy service answered a request ({@code mxguard policy}). */
+        POLICY;
 
         public String text() {
             return name().toLowerCase(Locale.ROOT);
@@ -101,7 +103,15 @@ public record TransactionRecord(
         /** Refused before the session: over the total or the per-client connection limit. */
         REFUSED_LIMIT(Event.REFUSED),
         /** Refused before the session: the client talked before the greeting was complete. */
-        PREGREET(Event.REFUSED);
+        PREGREET(Event.REFUSED),
+        /** Policy service: no objection (access(5) DUNNO); Postfix goes on with its other restrictions. */
+        DUNNO(Event.POLICY),
+        /** Policy service: no objection, and a header field for Postfix to add (PREPEND). */
+        PREPEND(Event.POLICY),
+        /** Policy service: refused for good (REJECT). */
+        REJECT(Event.POLICY),
+        /** Policy service: refused for now (DEFER_IF_PERMIT). */
+        DEFER_IF_PERMIT(Event.POLICY);
 
         private final Event event;
 

@@ -43,6 +43,9 @@ import org.slf4j.LoggerFactory;
  * <tr><td>{@code mxguard_queue_messages}</td><td>gauge</td><td></td><td>messages in the spool now</td></tr>
  * <tr><td>{@code mxguard_messages_total}</td><td>counter</td><td>{@code outcome}=queued|rejected|tempfailed</td>
  *     <td>transactions that ended with the message queued or refused</td></tr>
+ * <tr><td>{@code mxguard_policy_answers_total}</td><td>counter</td>
+ *     <td>{@code answer}=dunno|prepend|reject|defer_if_permit</td>
+ *     <td>answers of the Postfix policy service ({@code mxguard policy}); its series appear with its first answer</td></tr>
  * </table>
  */
 public final class GatewayMetrics {
@@ -55,12 +58,14 @@ public final class GatewayMetrics {
     /** The label value for anything outside a label's vocabulary. */
     public static final String OTHER = "other";
 
-    /** {@link #verdict} stages: the command at which the verdict was taken. */
+    /** {@link #verdict} stages: the command at which the verdict was taken (connect: the policy service only). */
+    public static final String STAGE_CONNECT = "connect";
     public static final String STAGE_HELO = "helo";
     public static final String STAGE_MAIL = "mail";
     public static final String STAGE_RCPT = "rcpt";
     public static final String STAGE_DATA = "data";
-    private static final Set<String> STAGES = Set.of(STAGE_HELO, STAGE_MAIL, STAGE_RCPT, STAGE_DATA);
+    private static final Set<String> STAGES = Set.of(STAGE_CONNECT, STAGE_HELO, STAGE_MAIL, STAGE_RCPT, STAGE_DATA);
+    private static final Set<String> POLICY_ANSWERS = Set.of("dunno", "prepend", "reject", "defer_if_permit");
 
     /**
      * Upper bounds of the DNS latency buckets, in seconds: from a resolver's own cache (under a
@@ -77,6 +82,7 @@ public final class GatewayMetrics {
     private final Counter checkResults;
     private final Counter messages;
     private final Histogram dnsQueries;
+    private final Counter policyAnswers;
     private final AtomicReference<LongSupplier> openConnections = new AtomicReference<>(() -> 0);
     private final AtomicReference<LongSupplier> queueSize = new AtomicReference<>(() -> 0);
     private final DnsObserver dnsObserver;
@@ -128,6 +134,12 @@ public final class GatewayMetrics {
                 .name("mxguard_messages_total")
                 .help("Transactions that ended with the message queued, rejected (5xx) or tempfailed (4xx)")
                 .labelNames("outcome")
+                .register(registry);
+
+        policyAnswers = Counter.builder()
+                .name("mxguard_policy_answers_total")
+                .help("Answers of the Postfix policy service: dunno, prepend, reject, defer_if_permit")
+                .labelNames("answer")
                 .register(registry);
 
         for (String outcome : new String[] {"accepted", REFUSED_LIMIT, PREGREET}) {
@@ -197,6 +209,17 @@ public final class GatewayMetrics {
     public void checkResults(Collection<CheckResult> results) {
         for (CheckResult result : results) {
             checkResult(result);
+        }
+    }
+
+    /**
+     * The policy service answered a request.
+     *
+     * @param answer dunno, prepend, reject or defer_if_permit; anything else counts as {@value #OTHER}
+     */
+    public void policyAnswer(String answer) {
+        if (enabled) {
+            policyAnswers.labelValues(answer != null && POLICY_ANSWERS.contains(answer) ? answer : OTHER).inc();
         }
     }
 

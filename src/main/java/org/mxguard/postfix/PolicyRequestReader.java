@@ -1,0 +1,104 @@
+package org.mxguard.postfix;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.mxguard.postfix.PolicyProtocolException.Kind;
+
+/**
+ * Reads policy requests from one connection: {@code name=value} lines ending in LF (a CR before it is
+ * dropped), up to an empty line. Lines and requests are limited in size, so that a client cannot make
+ * the server hold an unbounded request. Values are UTF-8 (SMTPUTF8 addresses); bytes that are not
+ * become U+FFFD. Empty lines between requests are skipped. Not thread-safe: one per connection.
+ */
+final class PolicyRequestReader {
+    private final InputStream in;
+    private final int maxLineBytes;
+    private final int maxRequestBytes;
+    private final byte[] line;
+
+    /** @param in buffered by the caller: it is read a byte at a time */
+    PolicyRequestReader(InputStream in, int maxLineBytes, int maxRequestBytes) {
+        this.in = in;
+        this.maxLineBytes = maxLineBytes;
+        this.maxRequestBytes = maxRequestBytes;
+        this.line = new byte[maxLineBytes];
+    }
+
+    /** The next request, or null when the client closed the connection between requests. */
+    PolicyRequest next() throws IOException {
+        Map<String, String> attributes = new LinkedHashMap<>();
+        int requestBytes = 0;
+        while (true) {
+            int length = readLine();
+            if (length < 0) {
+                if (attributes.isEmpty() && requestBytes == 0) {
+                    return null;
+                }
+                throw new PolicyProtocolException(Kind.TRUNCATED, "connection closed in the middle of a request");
+            }
+            requestBytes += length + 1;
+            if (requestBytes > maxRequestBytes) {
+                throw new PolicyProtocolException(Kind.REQUEST_TOO_LARGE,
+                        "request longer than " + maxRequestBytes + " bytes");
+            }
+            int end = length > 0 && line[length - 1] == '\r' ? length - 1 : length;
+            if (end == 0) {
+                if (attributes.isEmpty()) {
+                    requestBytes = 0; // a stray empty line between requests
+                    continue;
+                }
+                return new PolicyRequest(attributes);
+            }
+            int equals = indexOf(line, (byte) '=', end);
+            if (equals <= 0) {
+                throw new PolicyProtocolException(Kind.MALFORMED_LINE, equals < 0
+                        ? "a line without '=': " + preview(end) : "an attribute without a name: " + preview(end));
+            }
+            attributes.put(new String(line, 0, equals, StandardCharsets.UTF_8),
+                    new String(line, equals + 1, end - equals - 1, StandardCharsets.UTF_8));
+        }
+    }
+
+    /**
+     * One line into {@link #line}, without its LF: its length, or -1 at the end of the stream before
+     * any byte of it (a line cut off by the end of the stream counts as cut off).
+     */
+    private int readLine() throws IOException {
+        int length = 0;
+        while (true) {
+            int b = in.read();
+            if (b < 0) {
+                if (length == 0) {
+                    return -1;
+                }
+                throw new PolicyProtocolException(Kind.TRUNCATED, "connection closed in the middle of a line");
+            }
+            if (b == '\n') {
+                return length;
+            }
+            if (length + 1 >= maxLineBytes) {
+                // the LF counts too: a line of exactly the limit, newline included, is allowed
+                throw new PolicyProtocolException(Kind.LINE_TOO_LONG, "a line longer than " + maxLineBytes + " bytes");
+            }
+            line[length++] = (byte) b;
+        }
+    }
+
+    private static int indexOf(byte[] bytes, byte wanted, int end) {
+        for (int i = 0; i < end; i++) {
+            if (bytes[i] == wanted) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The start of a bad line for the log, its control characters made visible. */
+    private String preview(int end) {
+        String text = new String(line, 0, Math.min(end, 60), StandardCharsets.UTF_8);
+        return '"' + text.replaceAll("\\p{Cntrl}", "?") + (end > 60 ? "...\"" : "\"");
+    }
+}

@@ -1,0 +1,198 @@
+package org.mxguard.postfix;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import org.mxguard.dns.DnsNames;
+import org.mxguard.policy.Evaluator;
+import org.mxguard.policy.Reply;
+import org.mxguard.policy.SessionChecks;
+import org.mxguard.smtp.TransactionLog;
+import org.mxguard.smtp.TransactionRecord;
+import org.mxguard.web.GatewayMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers Postfix's policy requests with the gateway's checks and policy: each request starts the
+ * checks its facts allow (once per mail transaction, keyed by Postfix's {@code instance}), and from
+ * RCPT on (or at the earliest request that decides, with {@code rejectAt earliest}) answers with the
+ * verdict: {@code REJECT} for a 5xx, {@code DEFER_IF_PERMIT} for a 4xx, else the message's
+ * Authentication-Results field as a {@code PREPEND}, once, and {@code DUNNO} after that.
+ *
+ * <p>A temporary DNS failure is a 4xx in the policy already; checks that fail or take longer than the
+ * verdict timeout are a {@code DEFER_IF_PERMIT} too: mxguard's own trouble never refuses for good.
+ * Each answer that rests on a verdict is one line of the transaction log. Thread-safe.
+ *
+ * <p>Transactions are kept in a bounded map ({@value #MAX_TRANSACTIONS} of them) for
+ * {@link #TRANSACTION_IDLE} after their last request: Postfix's {@code smtpd_timeout} (300 s) ends a
+ * transaction that waits longer. One that is forgotten early only has its checks run again (from the
+ * DNS cache).
+ */
+public final class PolicyService {
+    private static final Logger log = LoggerFactory.getLogger(PolicyService.class);
+    static final int MAX_TRANSACTIONS = 10_000;
+    static final Duration TRANSACTION_IDLE = Duration.ofMinutes(10);
+    /** Our own trouble: the checks failed or took too long. Never a 5xx. */
+    static final Reply CHECKS_FAILED = new Reply(451, "4.3.0", "Temporary failure in the sender checks; try again later");
+
+    /**
+     * @param authservId     the Authentication-Results authserv-id: the name of the host that judged
+     * @param rejectEarliest refuse in the answer to the first request that decides, not from RCPT on
+     * @param dryRun         refuse nothing: answer as for an accepted message, and log what would have been
+     * @param verdictTimeout the longest wait for the checks (below Postfix's smtpd_policy_service_timeout)
+     */
+    public record Settings(String authservId, boolean rejectEarliest, boolean dryRun, Duration verdictTimeout) {
+        public Settings {
+            Objects.requireNonNull(authservId, "authservId");
+            Objects.requireNonNull(verdictTimeout, "verdictTimeout");
+        }
+    }
+
+    private final Function<InetAddress, SessionChecks> checks;
+    private final Settings settings;
+    private final TransactionLog transactions;
+    private final GatewayMetrics metrics;
+    private final Clock clock;
+    private final Cache<String, PolicySession> sessions = Caffeine.newBuilder()
+            .maximumSize(MAX_TRANSACTIONS).expireAfterAccess(TRANSACTION_IDLE).build();
+
+    /** @param checks a new client's checks, started at connect (as the gateway's sessions make them) */
+    public PolicyService(Function<InetAddress, SessionChecks> checks, Settings settings, TransactionLog transactions,
+            GatewayMetrics metrics, Clock clock) {
+        this.checks = Objects.requireNonNull(checks, "checks");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.transactions = Objects.requireNonNull(transactions, "transactions");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** The answer to one request; never throws for anything a request can contain. */
+    PolicyAnswer answer(PolicyRequest request) {
+        PolicyAnswer answer = decide(request);
+        metrics.policyAnswer(answer.keyword());
+        return answer;
+    }
+
+    private PolicyAnswer decide(PolicyRequest request) {
+        ProtocolState state = request.state();
+        if (!request.isAccessPolicy() || !state.isMailStage()) {
+            return PolicyAnswer.Dunno.INSTANCE; // VRFY, ETRN, another kind of request: not ours to judge
+        }
+        Optional<InetAddress> client = request.clientAddress();
+        if (client.isEmpty()) {
+            log.warn("policy request without a client address ({}): DUNNO", request.get("client_address"));
+            return PolicyAnswer.Dunno.INSTANCE;
+        }
+        PolicySession session = session(client.get(), request.instance());
+        CompletableFuture<Evaluator.Evaluation> verdict = session.verdictFor(state, request.helo(), request.sender());
+        if (!state.isRcptOrLater() && !settings.rejectEarliest()) {
+            return PolicyAnswer.Dunno.INSTANCE; // the checks run meanwhile; the verdict comes at RCPT
+        }
+        Evaluator.Evaluation evaluation;
+        try {
+            evaluation = verdict.get(settings.verdictTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return checksFailed(request, session, client.get(), "interrupted");
+        } catch (ExecutionException | TimeoutException e) {
+            return checksFailed(request, session, client.get(), e.toString());
+        }
+        PolicyAnswer answer = answer(request, session, evaluation);
+        record(request, session, client.get(), answer, evaluation);
+        return answer;
+    }
+
+    private PolicySession session(InetAddress client, String instance) {
+        if (instance.isEmpty()) {
+            return new PolicySession(checks.apply(client)); // before MAIL FROM there is no transaction to remember
+        }
+        // the client in the key too: an instance names a transaction of one smtpd process, not of every Postfix
+        return sessions.get(DnsNames.text(client) + " " + instance, key -> new PolicySession(checks.apply(client)));
+    }
+
+    private PolicyAnswer answer(PolicyRequest request, PolicySession session, Evaluator.Evaluation evaluation) {
+        Reply reply = evaluation.verdict().reply();
+        boolean refuses = switch (evaluation.verdict().action()) {
+            case REJECT, TEMPFAIL -> true;
+            default -> false;
+        };
+        String client = request.get("client_address");
+        if (refuses && !settings.dryRun()) {
+            log.info("{}: {} at {} <{}>: {}", client, reply, request.state().stage(), request.recipient(),
+                    evaluation.verdict().decisions());
+            return new PolicyAnswer.Refusal(reply);
+        }
+        if (refuses) {
+            log.info("{}: dry run: would have answered {} at {} <{}>: {}", client, reply, request.state().stage(),
+                    request.recipient(), evaluation.verdict().decisions());
+        }
+        if (!request.state().canPrepend()) {
+            return PolicyAnswer.Dunno.INSTANCE;
+        }
+        return session.nextFieldToPrepend(() -> PrependedFields.of(settings.authservId(), session.facts(), evaluation))
+                .<PolicyAnswer>map(PolicyAnswer.Prepend::new).orElse(PolicyAnswer.Dunno.INSTANCE);
+    }
+
+    private PolicyAnswer checksFailed(PolicyRequest request, PolicySession session, InetAddress client, String why) {
+        log.error("{}: the checks gave no verdict within {} s ({}): DEFER_IF_PERMIT", DnsNames.text(client),
+                settings.verdictTimeout().toSeconds(), why);
+        PolicyAnswer answer = new PolicyAnswer.Refusal(CHECKS_FAILED);
+        record(request, session, client, answer, null);
+        return answer;
+    }
+
+    /** The transaction log's line for this answer, and the metrics: the verdict once per transaction. */
+    private void record(PolicyRequest request, PolicySession session, InetAddress client, PolicyAnswer answer,
+            Evaluator.Evaluation evaluation) {
+        ProtocolState state = request.state();
+        String stage = state.stage();
+        TransactionRecord.Builder b = TransactionRecord.builder(outcome(answer), clock.instant(), client)
+                .helo(state.knowsHelo() && !request.helo().isEmpty() ? request.helo() : null)
+                .mailFrom(state.knowsSender() ? request.sender() : null)
+                .dryRun(settings.dryRun())
+                .transactionTime(session.age());
+        Reply refusal = answer instanceof PolicyAnswer.Refusal r ? r.reply() : null;
+        b.reply(refusal);
+        if (!request.recipient().isEmpty()) {
+            if (refusal == null) {
+                b.recipients(List.of(request.recipient()));
+            } else {
+                b.refusedRecipient(request.recipient(), refusal);
+            }
+        }
+        if (!request.queueId().isEmpty()) {
+            b.queueId(request.queueId());
+        }
+        if (state == ProtocolState.END_OF_MESSAGE) {
+            request.size().ifPresent(b::size);
+        }
+        if (evaluation != null) {
+            b.evaluation(evaluation, stage);
+            if (session.firstDecision()) {
+                metrics.verdict(evaluation.verdict().action(), stage);
+                metrics.checkResults(evaluation.results());
+            }
+        }
+        transactions.write(b.build());
+    }
+
+    private static TransactionRecord.Outcome outcome(PolicyAnswer answer) {
+        return switch (answer) {
+            case PolicyAnswer.Dunno d -> TransactionRecord.Outcome.DUNNO;
+            case PolicyAnswer.Prepend p -> TransactionRecord.Outcome.PREPEND;
+            case PolicyAnswer.Refusal r -> r.permanent() ? TransactionRecord.Outcome.REJECT
+                    : TransactionRecord.Outcome.DEFER_IF_PERMIT;
+        };
+    }
+}

@@ -1,0 +1,111 @@
+package org.mxguard.postfix;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import org.mxguard.postfix.PolicyProtocolException.Kind;
+
+/** The request framing: name=value lines to an empty line, the limits, and what breaks the protocol. */
+class PolicyRequestReaderTest {
+    private static PolicyRequestReader reader(String text, int maxLine, int maxRequest) {
+        return new PolicyRequestReader(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), maxLine,
+                maxRequest);
+    }
+
+    private static PolicyRequestReader reader(String text) {
+        return reader(text, 4096, 32768);
+    }
+
+    private static Kind failure(PolicyRequestReader reader) {
+        PolicyProtocolException e = catchThrowableOfType(PolicyProtocolException.class, reader::next);
+        assertThat(e).as("expected a protocol error").isNotNull();
+        return e.kind();
+    }
+
+    @Test
+    void requestsFollowOneAnotherOnOneConnection() throws IOException {
+        PolicyRequestReader r = reader("""
+                request=smtpd_access_policy
+                protocol_state=RCPT
+                client_address=192.0.2.7
+                sender=a@example.org
+                recipient=b@example.net
+                instance=1a2b.5f3e.0
+
+                request=smtpd_access_policy
+                protocol_state=END-OF-MESSAGE
+                size=1234
+
+                """);
+        PolicyRequest first = r.next();
+        assertThat(first.state()).isEqualTo(ProtocolState.RCPT);
+        assertThat(first.clientAddress()).map(a -> a.getHostAddress()).contains("192.0.2.7");
+        assertThat(first.sender()).isEqualTo("a@example.org");
+        assertThat(first.instance()).isEqualTo("1a2b.5f3e.0");
+        PolicyRequest second = r.next();
+        assertThat(second.state()).isEqualTo(ProtocolState.END_OF_MESSAGE);
+        assertThat(second.size()).contains(1234L);
+        assertThat(second.sender()).as("absent reads as empty").isEmpty();
+        assertThat(r.next()).as("closed between requests").isNull();
+    }
+
+    @Test
+    void unknownAttributesAreKeptButChangeNothing() throws IOException {
+        PolicyRequest p = reader("protocol_state=RCPT\nx_future_attribute=whatever=with=equals\nsender=\n\n").next();
+        assertThat(p.get("x_future_attribute")).isEqualTo("whatever=with=equals");
+        assertThat(p.sender()).as("the null reverse-path").isEmpty();
+        assertThat(p.isAccessPolicy()).isTrue();
+    }
+
+    @Test
+    void crBeforeLfAndStrayEmptyLinesAreTolerated() throws IOException {
+        PolicyRequestReader r = reader("\n\nprotocol_state=RCPT\r\nhelo_name=mx.example.org\r\n\r\n");
+        assertThat(r.next().helo()).isEqualTo("mx.example.org");
+        assertThat(r.next()).isNull();
+    }
+
+    @Test
+    void utf8ValuesAreDecoded() throws IOException {
+        assertThat(reader("sender=jösé@bücher.example\n\n").next().sender()).isEqualTo("jösé@bücher.example");
+    }
+
+    @Test
+    void aLineWithoutEqualsOrNameIsMalformed() {
+        assertThat(failure(reader("protocol_state=RCPT\nthis is not an attribute\n\n"))).isEqualTo(Kind.MALFORMED_LINE);
+        assertThat(failure(reader("=value\n\n"))).isEqualTo(Kind.MALFORMED_LINE);
+    }
+
+    @Test
+    void theLineLimitCountsTheNewline() throws IOException {
+        String exactly = "sender=" + "a".repeat(512 - "sender=".length() - 1) + "\n";
+        assertThat(exactly).hasSize(512);
+        assertThat(reader(exactly + "\n", 512, 4096).next().sender()).hasSize(512 - 8);
+        assertThat(failure(reader("sender=a" + exactly + "\n", 512, 4096))).isEqualTo(Kind.LINE_TOO_LONG);
+    }
+
+    @Test
+    void aRequestLargerThanTheLimitIsRefusedWhateverItsLines() {
+        StringBuilder many = new StringBuilder();
+        for (int i = 0; i < 100; i++) {
+            many.append("attribute_").append(i).append("=").append("v".repeat(50)).append('\n');
+        }
+        assertThat(failure(reader(many + "\n", 512, 4096))).isEqualTo(Kind.REQUEST_TOO_LARGE);
+    }
+
+    @Test
+    void aConnectionClosedInTheMiddleOfARequestIsTruncated() {
+        assertThat(failure(reader("protocol_state=RCPT\nsender=a@exa"))).isEqualTo(Kind.TRUNCATED);
+        assertThat(failure(reader("protocol_state=RCPT\n"))).isEqualTo(Kind.TRUNCATED);
+    }
+
+    @Test
+    void otherKindsOfRequestAreNotAccessPolicy() throws IOException {
+        assertThat(reader("request=something_else\n\n").next().isAccessPolicy()).isFalse();
+        assertThat(reader("client_address=not-an-ip\n\n").next().clientAddress()).isEmpty();
+        assertThat(reader("protocol_state=BDAT\n\n").next().state()).isEqualTo(ProtocolState.OTHER);
+    }
+}
