@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mxguard.delivery.DeliveryTestSink;
 import org.mxguard.testbed.DnsTestBed;
 import org.mxguard.testbed.PrivatePostfix;
+import org.mxguard.testkit.MxguardProcess;
 
 /**
  * The gateway with a real peer: a real Postfix (a private instance, {@link PrivatePostfix}) whose
@@ -58,7 +59,7 @@ class PostfixRelayIT {
         int mtaPort = DeliveryTestSink.freePortOn(mta);
         int gatewayPort = DeliveryTestSink.freePortOn("127.0.0.1");
         try (DeliveryTestSink protectedMta = DeliveryTestSink.start(mta, mtaPort)) {
-            Serve serve = Serve.start("--listen", "127.0.0.1:" + gatewayPort, "--spool", dir.resolve("spool").toString(),
+            MxguardProcess serve = MxguardProcess.start("serve", "--listen", "127.0.0.1:" + gatewayPort, "--spool", dir.resolve("spool").toString(),
                     "--dns", bed.resolverHostPort(), "--relay-domain", "protected.test=[" + mta + "]:" + mtaPort);
             try (serve; PrivatePostfix postfix = PrivatePostfix.start(dir, Map.of(
                     "myhostname", POSTFIX_HOST,
@@ -141,76 +142,5 @@ class PostfixRelayIT {
             Thread.sleep(100);
         }
         return null;
-    }
-
-    /** {@code mxguard serve} as a process (this JVM's class path); SIGTERM on close, SIGKILL if it lingers. */
-    private static final class Serve implements AutoCloseable {
-        private final Process process;
-        private final StringBuffer stderr = new StringBuffer();
-        private final List<String> waitingFor = new ArrayList<>();
-        private final CountDownLatch ended = new CountDownLatch(1);
-
-        private Serve(Process process) {
-            this.process = process;
-        }
-
-        static Serve start(String... args) throws IOException {
-            List<String> command = new ArrayList<>(List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"), "org.mxguard.cli.Main", "serve"));
-            command.addAll(List.of(args));
-            Serve serve = new Serve(new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
-            Thread.ofVirtual().start(serve::drain);
-            return serve;
-        }
-
-        private void drain() {
-            try (BufferedReader err = new BufferedReader(new InputStreamReader(process.getErrorStream(),
-                    StandardCharsets.UTF_8))) {
-                for (String line = err.readLine(); line != null; line = err.readLine()) {
-                    stderr.append(line).append('\n');
-                    synchronized (waitingFor) {
-                        waitingFor.notifyAll();
-                    }
-                }
-            } catch (IOException ignored) {
-                // the process ended
-            } finally {
-                ended.countDown();
-                synchronized (waitingFor) {
-                    waitingFor.notifyAll();
-                }
-            }
-        }
-
-        void awaitStderr(String text) throws InterruptedException {
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            synchronized (waitingFor) {
-                while (!stderr.toString().contains(text)) {
-                    if (ended.getCount() == 0) {
-                        throw new AssertionError("serve ended before saying '" + text + "':\n" + stderr);
-                    }
-                    long left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
-                    if (left <= 0) {
-                        throw new AssertionError("serve did not say '" + text + "' within 30 s:\n" + stderr);
-                    }
-                    waitingFor.wait(left);
-                }
-            }
-        }
-
-        String stderr() {
-            return stderr.toString();
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            process.destroy(); // SIGTERM: the shutdown hook closes the listener and the queue runner
-            if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(10, TimeUnit.SECONDS);
-                throw new AssertionError("serve did not stop on SIGTERM:\n" + stderr);
-            }
-        }
     }
 }
