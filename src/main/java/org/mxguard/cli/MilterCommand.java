@@ -1,7 +1,6 @@
 package org.mxguard.cli;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +9,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
 import org.mxguard.check.CheckSuite;
 import org.mxguard.check.GenericNameClassifier;
-import org.mxguard.config.HostPort;
 import org.mxguard.config.MilterSettings;
 import org.mxguard.config.MxguardConfig;
 import org.mxguard.dns.DnsNames;
@@ -64,9 +62,7 @@ public final class MilterCommand implements Callable<Integer> {
         MetricsServer metricsServer = null;
         MilterServer server;
         try {
-            if (metricsListen != null) {
-                metricsServer = new MetricsServer(metrics).start(metricsAddress(cmd));
-            }
+            metricsServer = MetricsListen.start(cmd, metricsListen, metrics);
             server = MilterServer.start(cfg.milter().listen(), cfg.milter().maxConnections(),
                     setup(cfg, dns, transactions, metrics));
         } catch (IOException e) {
@@ -114,28 +110,12 @@ public final class MilterCommand implements Callable<Integer> {
         MxguardConfig cfg = options.load(cmd);
         MilterSettings milter = cfg.milter();
         if (!listen.isEmpty()) {
-            List<InetSocketAddress> parsed = new ArrayList<>();
-            for (String address : listen) {
-                try {
-                    parsed.add(HostPort.parseIp(address, MilterSettings.DEFAULT_PORT));
-                } catch (IllegalArgumentException e) {
-                    throw new CommandLine.ParameterException(cmd, "--listen " + address + ": " + e.getMessage());
-                }
-            }
-            milter = milter.withListen(parsed);
+            milter = milter.withListen(Wiring.listenAddresses(listen, MilterSettings.DEFAULT_PORT, "--listen", cmd));
         }
         if (dryRun) {
             milter = milter.withDryRun(true);
         }
         return cfg.withMilter(milter);
-    }
-
-    private InetSocketAddress metricsAddress(CommandLine cmd) {
-        try {
-            return HostPort.parseIp(metricsListen, 9325);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(cmd, "--metrics " + metricsListen + ": " + e.getMessage());
-        }
     }
 
     /**
