@@ -7,8 +7,8 @@ import java.util.Map;
 import org.mxguard.dns.DnsAnswer;
 import org.mxguard.dns.DnsNames;
 
-/** Renders DNS answers as short evidence values. */
-final class Evidence {
+/** Renders DNS answers as short evidence values (for check results and audit findings). */
+public final class Evidence {
     private Evidence() {
     }
 
@@ -37,7 +37,7 @@ final class Evidence {
         }
     }
 
-    static String of(DnsAnswer<?> answer) {
+    public static String of(DnsAnswer<?> answer) {
         if (answer == null) {
             return "not asked (query budget)";
         }
