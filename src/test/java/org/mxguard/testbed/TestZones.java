@@ -251,6 +251,27 @@ public final class TestZones {
     /** Extra: MX 10 mail.good.test, MX 20 mail.servfail.test (second MX host fails). */
     public static final String PARTIAL_FAIL_MX_DOMAIN = "partialfail.test";
 
+    // ---------------------------------------------------------------- audit scenarios (127.0.6.0/24)
+
+    /** MX 10 mx1.multiwan.test only; two egress addresses, the second neither an MX address nor with a PTR. */
+    public static final String MULTI_WAN_DOMAIN = "multiwan.test";
+    /** The only MX host of MULTI_WAN_DOMAIN: A MULTI_WAN_IP_1, whose PTR is this name (confirmed). */
+    public static final String MULTI_WAN_MX_HOST = "mx1.multiwan.test";
+    /** First egress of MULTI_WAN_DOMAIN: the MX host's address, confirmed PTR. */
+    public static final String MULTI_WAN_IP_1 = "127.0.6.1";
+    /** Second egress of MULTI_WAN_DOMAIN: no PTR, not an address of any MX host. */
+    public static final String MULTI_WAN_IP_2 = "127.0.6.2";
+
+    /** MX 10 mx.genericmx.test, A GENERIC_CONFIRMED_IP (PTR 127-0-1-4.dyn.isp.test, confirmed but generic). */
+    public static final String GENERIC_MX_DOMAIN = "genericmx.test";
+    /** The MX host of GENERIC_MX_DOMAIN. */
+    public static final String GENERIC_MX_HOST = "mx.genericmx.test";
+
+    /** MX 10 mx.unconfirmedmx.test, A UNCONFIRMED_IP (PTR mail.unconfirmed.test, which resolves elsewhere). */
+    public static final String UNCONFIRMED_MX_DOMAIN = "unconfirmedmx.test";
+    /** The MX host of UNCONFIRMED_MX_DOMAIN. */
+    public static final String UNCONFIRMED_MX_HOST = "mx.unconfirmedmx.test";
+
     // ---------------------------------------------------------------- HELO names
 
     /** A HELO name that resolves (A 127.0.1.1). */
@@ -363,6 +384,13 @@ public final class TestZones {
         z.mx(PARTIAL_FAIL_MX_DOMAIN, 10, GOOD_HOST);
         z.mx(PARTIAL_FAIL_MX_DOMAIN, 20, SERVFAIL_HOST);
 
+        z.mx(MULTI_WAN_DOMAIN, 10, MULTI_WAN_MX_HOST);
+        z.a(MULTI_WAN_MX_HOST, MULTI_WAN_IP_1);
+        z.mx(GENERIC_MX_DOMAIN, 10, GENERIC_MX_HOST);
+        z.a(GENERIC_MX_HOST, GENERIC_CONFIRMED_IP);
+        z.mx(UNCONFIRMED_MX_DOMAIN, 10, UNCONFIRMED_MX_HOST);
+        z.a(UNCONFIRMED_MX_HOST, UNCONFIRMED_IP);
+
         z.cname(CNAME_LOOP_HOST, "loop2.cnameloop.test");
         z.cname("loop2.cnameloop.test", CNAME_LOOP_HOST);
 
@@ -394,6 +422,8 @@ public final class TestZones {
         z.ptrFor(V6ONLY_PTR_IP, V6ONLY_HOST);
         z.ptrFor(GENERIC_UNCONFIRMED_IP, GENERIC_UNCONFIRMED_HOST);
         z.ptrFor(CNAME_LOOP_PTR_IP, CNAME_LOOP_HOST);
+        z.ptrFor(MULTI_WAN_IP_1, MULTI_WAN_MX_HOST);
+        // MULTI_WAN_IP_2: nothing
         return z;
     }
 

@@ -1,0 +1,82 @@
+package org.mxguard.cli;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.mxguard.audit.AuditReport;
+import org.mxguard.audit.Auditor;
+import org.mxguard.audit.Severity;
+import org.mxguard.check.GenericNameClassifier;
+import org.mxguard.config.MxguardConfig;
+import org.mxguard.dns.InetAddresses;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code mxguard audit}: will a domain's mail pass other people's reverse-DNS and reverse-MX checks? */
+@Command(name = "audit", mixinStandardHelpOptions = true,
+        description = "Audit a domain's own mail DNS as receivers see it: MX set, PTR of every MX and egress"
+                + " address, HELO names, egress coverage; each problem with the records that fix it.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:no failure (warnings allowed)", "1:at least one failure", "2:usage error",
+                "75:no failure found, but a DNS lookup failed temporarily"})
+public final class AuditCommand implements Callable<Integer> {
+    /** Some finding failed: the domain's mail fails some receiver's check. */
+    public static final int EXIT_FAIL = 1;
+    /** sysexits.h EX_TEMPFAIL, as {@code mx}: nothing failed, but the audit is incomplete. */
+    public static final int EXIT_TEMPFAIL = 75;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Mixin
+    ConfigOptions options;
+
+    @Parameters(index = "0", paramLabel = "DOMAIN", description = "the domain whose mail to audit")
+    String domain;
+
+    @Option(names = "--egress", paramLabel = "IP", arity = "1..*",
+            description = "an address your mail leaves from (give every WAN address)")
+    List<String> egress = new ArrayList<>();
+
+    @Option(names = "--helo", paramLabel = "NAME", arity = "1..*",
+            description = "the HELO name your MTA says: one for every --egress, or one per --egress in order")
+    List<String> helo = new ArrayList<>();
+
+    @Option(names = "--json", description = "print one JSON object (schema in the README)")
+    boolean json;
+
+    @Option(names = "--color", paramLabel = "WHEN", defaultValue = "auto",
+            description = "colour the text report: auto (on a terminal, unless NO_COLOR is set), always, never")
+    AuditOutput.Color color;
+
+    @Override
+    public Integer call() {
+        CommandLine cmd = spec.commandLine();
+        List<InetAddress> addresses = new ArrayList<>();
+        for (String e : egress) {
+            addresses.add(InetAddresses.parse(e)
+                    .orElseThrow(() -> new CommandLine.ParameterException(cmd, "--egress " + e + ": not an IP address")));
+        }
+        MxguardConfig cfg = options.load(cmd);
+        Auditor auditor = new Auditor(Wiring.resolver(cfg.dns()), GenericNameClassifier.standard());
+        AuditReport report;
+        try {
+            report = auditor.audit(domain, addresses, helo).join();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cmd, e.getMessage());
+        }
+        cmd.getOut().println(json ? AuditOutput.json(report) : AuditOutput.text(report, color.enabled()));
+        cmd.getOut().flush();
+        return exitCode(report);
+    }
+
+    static int exitCode(AuditReport report) {
+        if (report.has(Severity.FAIL)) {
+            return EXIT_FAIL;
+        }
+        return report.has(Severity.TEMPERROR) ? EXIT_TEMPFAIL : 0;
+    }
+}
