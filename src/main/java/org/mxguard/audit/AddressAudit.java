@@ -39,6 +39,10 @@ record AddressAudit(InetAddress ip, String role, String domain, String name, Str
                 out.add(missing(ipText, evidence, owner, ptrRequest));
                 return out;
             }
+            case DnsAnswer.Records<String> r when r.records().isEmpty() -> {
+                out.add(missing(ipText, evidence, owner, ptrRequest));
+                return out;
+            }
             case DnsAnswer.NoData<String> n -> {
                 out.add(missing(ipText, evidence, owner, ptrRequest));
                 return out;

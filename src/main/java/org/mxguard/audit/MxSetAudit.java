@@ -129,10 +129,13 @@ final class MxSetAudit {
     /** Equal preferences, backups, a single host: explained, the last one a warning. */
     private static List<Finding> layout(String d, MailRoute route, HostNamer namer) {
         List<Finding> out = new ArrayList<>();
-        List<MailRoute.PreferenceGroup> groups = route.groups();
+        // a host listed twice counts at its lowest preference only: that is where senders use it
+        Set<String> seen = new LinkedHashSet<>();
+        List<HostAddresses> distinct = route.mxHosts().stream().filter(h -> seen.add(h.mx().host())).toList();
+        List<MailRoute.PreferenceGroup> groups = new MailRoute(route.hosts(), distinct).groups();
         for (int i = 0; i < groups.size(); i++) {
             MailRoute.PreferenceGroup g = groups.get(i);
-            List<String> names = g.hosts().stream().map(h -> h.mx().host()).distinct().toList();
+            List<String> names = g.hosts().stream().map(h -> h.mx().host()).toList();
             if (names.size() > 1) {
                 out.add(Finding.pass("mx-equal-preference", d, "preference " + g.preference() + ": " + String.join(", ", names)
                         + " share one preference; senders pick among them at random, so each must accept mail for " + d,
@@ -145,9 +148,8 @@ final class MxSetAudit {
                         List.of("MX " + d + " = " + records(g))));
             }
         }
-        long distinct = route.mxHosts().stream().map(h -> h.mx().host()).distinct().count();
-        if (distinct == 1) {
-            MxRecord only = route.mxHosts().get(0).mx();
+        if (distinct.size() == 1) {
+            MxRecord only = distinct.get(0).mx();
             String second = namer.fresh();
             out.add(Finding.of("mx-single-host", Severity.WARN, d,
                     only.host() + " is " + d + "'s only MX host: a single point of failure (senders queue and retry"

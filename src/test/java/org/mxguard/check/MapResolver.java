@@ -15,8 +15,8 @@ import org.mxguard.dns.MxRecord;
 import org.mxguard.dns.RecordType;
 import org.mxguard.dns.Resolver;
 
-/** An in-memory resolver for check unit tests: unknown questions are NXDOMAIN, names can be made to fail. */
-final class MapResolver implements Resolver {
+/** An in-memory resolver for check and audit unit tests: unknown questions are NXDOMAIN, names can be made to fail. */
+public final class MapResolver implements Resolver {
     private final Map<DnsQuestion, DnsAnswer<?>> answers = new ConcurrentHashMap<>();
     private final List<DnsQuestion> asked = java.util.Collections.synchronizedList(new ArrayList<>());
 
@@ -31,15 +31,15 @@ final class MapResolver implements Resolver {
         return CompletableFuture.completedFuture(a);
     }
 
-    List<DnsQuestion> asked() {
+    public List<DnsQuestion> asked() {
         return asked;
     }
 
-    MapResolver a(String name, String... ips) {
+    public MapResolver a(String name, String... ips) {
         return addresses(name, ips);
     }
 
-    MapResolver addresses(String name, String... ips) {
+    public MapResolver addresses(String name, String... ips) {
         List<InetAddress> v4 = Arrays.stream(ips).map(InetAddresses::require).filter(i -> i.getAddress().length == 4).toList();
         List<InetAddress> v6 = Arrays.stream(ips).map(InetAddresses::require).filter(i -> i.getAddress().length == 16).toList();
         if (!v4.isEmpty()) {
@@ -51,12 +51,12 @@ final class MapResolver implements Resolver {
         return this;
     }
 
-    MapResolver ptr(String ip, String... names) {
+    public MapResolver ptr(String ip, String... names) {
         put(new DnsQuestion(DnsNames.reverseName(InetAddresses.require(ip)), RecordType.PTR), List.of(names));
         return this;
     }
 
-    MapResolver mx(String domain, Object... prefAndHost) {
+    public MapResolver mx(String domain, Object... prefAndHost) {
         List<MxRecord> records = new ArrayList<>();
         for (int i = 0; i < prefAndHost.length; i += 2) {
             records.add(new MxRecord((Integer) prefAndHost[i], (String) prefAndHost[i + 1]));
@@ -66,18 +66,18 @@ final class MapResolver implements Resolver {
     }
 
     /** Marks the name as existing (e.g. TXT only) so other types answer NODATA. */
-    MapResolver exists(String name) {
+    public MapResolver exists(String name) {
         answers.put(new DnsQuestion(name, RecordType.CNAME), new DnsAnswer.NoData<>(new DnsQuestion(name, RecordType.CNAME), 60, List.of()));
         return this;
     }
 
-    MapResolver tempfail(String name, RecordType type) {
+    public MapResolver tempfail(String name, RecordType type) {
         DnsQuestion q = new DnsQuestion(name, type);
         answers.put(q, new DnsAnswer.TempFail<>(q, "SERVFAIL"));
         return this;
     }
 
-    MapResolver tempfailPtr(String ip) {
+    public MapResolver tempfailPtr(String ip) {
         return tempfail(DnsNames.reverseName(InetAddresses.require(ip)), RecordType.PTR);
     }
 
