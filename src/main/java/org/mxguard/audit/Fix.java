@@ -11,10 +11,18 @@ import java.util.Objects;
  * @param askIpOwner PTR lines only the owner of the address (ISP, hosting provider) can publish
  */
 public record Fix(String advice, List<String> records, List<String> askIpOwner) {
+    /** Stands, in a record, for an address the audit cannot know (a server you have yet to set up). */
+    public static final String SOME_ADDRESS = "<address>";
+
     public Fix {
         Objects.requireNonNull(advice, "advice");
         records = List.copyOf(records);
         askIpOwner = List.copyOf(askIpOwner);
+    }
+
+    /** True when a record waits for an address only the administrator knows ({@link #SOME_ADDRESS}). */
+    public boolean needsAddress() {
+        return records.stream().anyMatch(r -> r.contains(SOME_ADDRESS));
     }
 
     public static Fix advice(String advice) {

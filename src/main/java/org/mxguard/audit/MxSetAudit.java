@@ -43,7 +43,7 @@ final class MxSetAudit {
                             + " domains refuse mail from it",
                     List.of("MX " + d + " = NODATA", "A " + d + " = NODATA", "AAAA " + d + " = NODATA"),
                     new Fix("Publish an MX host with an address.",
-                            List.of(ZoneLines.mx(d, 10, namer.fresh()), namer.last() + ". IN A " + ZoneLines.SOME_ADDRESS),
+                            List.of(ZoneLines.mx(d, 10, namer.fresh()), namer.last() + ". IN A " + Fix.SOME_ADDRESS),
                             List.of())));
             case MailHosts.Unknown u -> List.of(Finding.of("mx-tempfail", Severity.TEMPERROR, d,
                     "the MX lookup of " + d + " failed temporarily: nothing about its mail hosts could be checked",
@@ -111,7 +111,7 @@ final class MxSetAudit {
                     List.of(rr, AnswerText.of(h.a()), AnswerText.of(h.aaaa())),
                     new Fix("Give " + r.host() + " the address of your mail server, or remove '"
                             + ZoneLines.mx(d, r.preference(), r.host()) + "'.",
-                            List.of(r.host() + ". IN A " + ZoneLines.SOME_ADDRESS), List.of()));
+                            List.of(r.host() + ". IN A " + Fix.SOME_ADDRESS), List.of()));
         }
         if (h.isCname()) {
             String canonical = h.aliasChain().get(h.aliasChain().size() - 1);
@@ -156,7 +156,7 @@ final class MxSetAudit {
                             + " while it is down, for days at most)",
                     List.of("MX " + d + " = " + route.mxHosts().stream().map(HostAddresses::mx).toList()),
                     new Fix("Add a second MX host on another machine and network.",
-                            List.of(ZoneLines.mx(d, only.preference() + 10, second), second + ". IN A " + ZoneLines.SOME_ADDRESS),
+                            List.of(ZoneLines.mx(d, only.preference() + 10, second), second + ". IN A " + Fix.SOME_ADDRESS),
                             List.of())));
         }
         return out;

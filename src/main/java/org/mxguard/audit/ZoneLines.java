@@ -5,9 +5,6 @@ import org.mxguard.dns.DnsNames;
 
 /** Zone-file lines for fixes: absolute names, so each line means the same in any zone file. */
 final class ZoneLines {
-    /** Stands for an address the audit cannot know (a server you have yet to name). */
-    static final String SOME_ADDRESS = "<address>";
-
     private ZoneLines() {
     }
 

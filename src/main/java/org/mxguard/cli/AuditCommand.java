@@ -48,6 +48,9 @@ public final class AuditCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object (schema in the README)")
     boolean json;
 
+    @Option(names = "--zone-snippet", description = "print only the zone-file lines that fix the failures and warnings found")
+    boolean zoneSnippet;
+
     @Option(names = "--color", paramLabel = "WHEN", defaultValue = "auto",
             description = "colour the text report: auto (on a terminal, unless NO_COLOR is set), always, never")
     AuditOutput.Color color;
@@ -55,6 +58,9 @@ public final class AuditCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         CommandLine cmd = spec.commandLine();
+        if (json && zoneSnippet) {
+            throw new CommandLine.ParameterException(cmd, "--json and --zone-snippet: choose one");
+        }
         List<InetAddress> addresses = new ArrayList<>();
         for (String e : egress) {
             addresses.add(InetAddresses.parse(e)
@@ -68,7 +74,9 @@ public final class AuditCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cmd, e.getMessage());
         }
-        cmd.getOut().println(json ? AuditOutput.json(report) : AuditOutput.text(report, color.enabled()));
+        cmd.getOut().println(json ? AuditOutput.json(report)
+                : zoneSnippet ? AuditOutput.zoneSnippet(report)
+                : AuditOutput.text(report, color.enabled()));
         cmd.getOut().flush();
         return exitCode(report);
     }

@@ -104,6 +104,40 @@ final class AuditOutput {
         return String.join(", ", parts);
     }
 
+    /**
+     * The zone-file lines that fix the failures and warnings found, each under a comment naming its
+     * finding; a line already given by an earlier finding is not repeated. Lines only the address's
+     * owner can publish, and lines with an address still to fill in, are comments: pasted as they
+     * are, the snippet adds nothing wrong to a zone.
+     */
+    static String zoneSnippet(AuditReport report) {
+        StringBuilder out = new StringBuilder("; mxguard audit ").append(report.domain()).append(": records that fix what it found\n");
+        java.util.Set<String> given = new java.util.HashSet<>();
+        for (Finding f : report.findings()) {
+            if (f.severity() != Severity.FAIL && f.severity() != Severity.WARN || f.fix().isEmpty()) {
+                continue;
+            }
+            Fix fix = f.fix().get();
+            StringBuilder lines = new StringBuilder();
+            // an MX line is only right together with its host's address: with one to fill in, all wait
+            boolean incomplete = fix.needsAddress();
+            for (String r : fix.records()) {
+                if (given.add(r)) {
+                    lines.append(incomplete ? "; fill in: " + r : r).append('\n');
+                }
+            }
+            for (String r : fix.askIpOwner()) {
+                if (given.add(r)) {
+                    lines.append("; ask the owner of the address for: ").append(r).append('\n');
+                }
+            }
+            if (!lines.isEmpty()) {
+                out.append("\n; ").append(f.id()).append(' ').append(f.subject()).append('\n').append(lines);
+            }
+        }
+        return out.toString().stripTrailing();
+    }
+
     static String json(AuditReport report) {
         Map<String, Object> root = new LinkedHashMap<>(); // key order is part of the stable schema
         root.put("schema", SCHEMA);

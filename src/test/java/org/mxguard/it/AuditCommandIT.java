@@ -240,6 +240,28 @@ class AuditCommandIT {
     }
 
     @Test
+    @DisplayName("--zone-snippet: the fixing records once each, the PTR to ask for and unknown addresses as comments")
+    void zoneSnippet() {
+        Cli.Run run = Cli.run("audit", MULTI_WAN_DOMAIN, "--dns", BED.resolverHostPort(),
+                "--egress", MULTI_WAN_IP_1, "--egress", MULTI_WAN_IP_2, "--zone-snippet");
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out().strip()).isEqualTo("""
+                ; mxguard audit multiwan.test: records that fix what it found
+
+                ; ptr-missing 127.0.6.2
+                ; ask the owner of the address for: 2.6.0.127.in-addr.arpa. IN PTR mx2.multiwan.test.
+
+                ; egress-not-mx-address 127.0.6.2
+                multiwan.test. IN MX 20 mx2.multiwan.test.
+                mx2.multiwan.test. IN A 127.0.6.2
+
+                ; mx-single-host multiwan.test
+                ; fill in: multiwan.test. IN MX 20 mx3.multiwan.test.
+                ; fill in: mx3.multiwan.test. IN A <address>""");
+        assertThat(Cli.run("audit", GOOD_DOMAIN, "--dns", BED.resolverHostPort(), "--json", "--zone-snippet").exit()).isEqualTo(2);
+    }
+
+    @Test
     @DisplayName("usage errors: --helo without --egress, a bad --egress, mismatched counts: exit 2")
     void usage() {
         assertThat(Cli.run("audit", GOOD_DOMAIN, "--dns", BED.resolverHostPort(), "--helo", GOOD_HOST).exit()).isEqualTo(2);
