@@ -56,7 +56,8 @@ public final class Auditor {
                     names.put(ip, mxHostOf.containsKey(ip) ? mxHostOf.get(ip) : proposedName(d, reverse.get(ip).join(), namer));
                 }
                 // after the egress names: a fix that knows its address gets the first new name
-                List<Finding> findings = new ArrayList<>(MxSetAudit.findings(route, namer));
+                List<String> newMxHosts = out.stream().filter(ip -> !mxHostOf.containsKey(ip)).map(names::get).toList();
+                List<Finding> findings = new ArrayList<>(MxSetAudit.findings(route, namer, newMxHosts));
                 for (InetAddress ip : all) {
                     boolean isEgress = out.contains(ip);
                     String role = isEgress && mxHostOf.containsKey(ip) ? "egress address of MX host " + mxHostOf.get(ip)

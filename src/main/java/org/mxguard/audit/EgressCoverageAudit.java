@@ -64,7 +64,9 @@ final class EgressCoverageAudit {
                                     + " lookup failed temporarily", evidence, Fix.advice("Run the audit again later."));
                 }
             }
-            default -> evidence.add("MX " + d + ": " + route.hosts().getClass().getSimpleName());
+            case MailHosts.NullMx n -> evidence.add("MX " + d + " = 0 . (null MX)");
+            case MailHosts.NoSuchDomain n -> evidence.add("MX " + d + " = NXDOMAIN");
+            case MailHosts.NoMailHosts n -> evidence.add("MX " + d + " = NODATA, and no address records");
         }
         int preference = route.mxHosts().stream().mapToInt(h -> h.mx().preference()).max().orElse(0) + 10;
         List<String> records = new ArrayList<>();

@@ -18,11 +18,12 @@ final class MxSetAudit {
     private MxSetAudit() {
     }
 
-    static List<Finding> findings(MailRoute route, HostNamer namer) {
+    /** @param newMxHosts the host names the egress fixes add as MX hosts */
+    static List<Finding> findings(MailRoute route, HostNamer namer, List<String> newMxHosts) {
         MailHosts hosts = route.hosts();
         String d = hosts.domain();
         return switch (hosts) {
-            case MailHosts.Mx mx -> mxSet(d, mx, route, namer);
+            case MailHosts.Mx mx -> mxSet(d, mx, route, namer, newMxHosts);
             case MailHosts.ImplicitMx i -> List.of(Finding.of("mx-implicit", Severity.WARN, d,
                     d + " has no MX records: senders fall back to the domain's own address (implicit MX, RFC 5321 §5.1)",
                     List.of("MX " + d + " = NODATA", AnswerText.of(i.a()), AnswerText.of(i.aaaa())),
@@ -52,7 +53,7 @@ final class MxSetAudit {
         };
     }
 
-    private static List<Finding> mxSet(String d, MailHosts.Mx mx, MailRoute route, HostNamer namer) {
+    private static List<Finding> mxSet(String d, MailHosts.Mx mx, MailRoute route, HostNamer namer, List<String> newMxHosts) {
         List<Finding> out = new ArrayList<>();
         out.add(Finding.pass("mx-present", d, d + " has " + mx.records().size() + " MX record(s)",
                 List.of("MX " + d + " = " + mx.records())));
@@ -79,7 +80,7 @@ final class MxSetAudit {
                     List.of("MX " + d + " = " + mx.records()),
                     Fix.advice("Fix the MX targets named in the findings above.")));
         }
-        out.addAll(layout(d, route, namer));
+        out.addAll(layout(d, route, namer, newMxHosts));
         return out;
     }
 
@@ -127,7 +128,7 @@ final class MxSetAudit {
     }
 
     /** Equal preferences, backups, a single host: explained, the last one a warning. */
-    private static List<Finding> layout(String d, MailRoute route, HostNamer namer) {
+    private static List<Finding> layout(String d, MailRoute route, HostNamer namer, List<String> newMxHosts) {
         List<Finding> out = new ArrayList<>();
         // a host listed twice counts at its lowest preference only: that is where senders use it
         Set<String> seen = new LinkedHashSet<>();
@@ -150,14 +151,20 @@ final class MxSetAudit {
         }
         if (distinct.size() == 1) {
             MxRecord only = distinct.get(0).mx();
-            String second = namer.fresh();
+            // an egress fix already adds an MX host: a second, different proposal would only confuse
+            Fix fix;
+            if (newMxHosts.isEmpty()) {
+                String second = namer.fresh();
+                fix = new Fix("Add a second MX host on another machine and network.",
+                        List.of(ZoneLines.mx(d, only.preference() + 10, second), second + ". IN A " + Fix.SOME_ADDRESS), List.of());
+            } else {
+                fix = Fix.advice("The egress-not-mx-address fix adds " + String.join(", ", newMxHosts)
+                        + " as MX host(s); on another machine, that ends the single point of failure too.");
+            }
             out.add(Finding.of("mx-single-host", Severity.WARN, d,
                     only.host() + " is " + d + "'s only MX host: a single point of failure (senders queue and retry"
                             + " while it is down, for days at most)",
-                    List.of("MX " + d + " = " + route.mxHosts().stream().map(HostAddresses::mx).toList()),
-                    new Fix("Add a second MX host on another machine and network.",
-                            List.of(ZoneLines.mx(d, only.preference() + 10, second), second + ". IN A " + Fix.SOME_ADDRESS),
-                            List.of())));
+                    List.of("MX " + d + " = " + route.mxHosts().stream().map(HostAddresses::mx).toList()), fix));
         }
         return out;
     }

@@ -111,6 +111,9 @@ class AuditCommandIT {
         JsonNode single = a.only("mx-single-host", MULTI_WAN_DOMAIN);
         assertThat(single.get("severity").asText()).isEqualTo("warn");
         assertThat(single.get("summary").asText()).contains(MULTI_WAN_MX_HOST).contains("single point of failure");
+        assertThat(single.get("fix").get("advice").asText()).as("no second, different new MX host")
+                .contains("adds mx2.multiwan.test");
+        assertThat(single.get("fix").get("records")).isEmpty();
     }
 
     @Test
@@ -253,12 +256,14 @@ class AuditCommandIT {
 
                 ; egress-not-mx-address 127.0.6.2
                 multiwan.test. IN MX 20 mx2.multiwan.test.
-                mx2.multiwan.test. IN A 127.0.6.2
-
-                ; mx-single-host multiwan.test
-                ; fill in: multiwan.test. IN MX 20 mx3.multiwan.test.
-                ; fill in: mx3.multiwan.test. IN A <address>""");
+                mx2.multiwan.test. IN A 127.0.6.2""");
         assertThat(Cli.run("audit", GOOD_DOMAIN, "--dns", BED.resolverHostPort(), "--json", "--zone-snippet").exit()).isEqualTo(2);
+
+        Cli.Run single = Cli.run("audit", GENERIC_MX_DOMAIN, "--dns", BED.resolverHostPort(), "--zone-snippet");
+        assertThat(single.out()).contains("""
+                ; mx-single-host genericmx.test
+                ; fill in: genericmx.test. IN MX 20 mx1.genericmx.test.
+                ; fill in: mx1.genericmx.test. IN A <address>""");
     }
 
     @Test
