@@ -5,14 +5,18 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.mxguard.dns.InetAddresses;
 
 /**
- * One policy delegation request: Postfix's {@code name=value} attributes, as sent. Attributes this
- * class has no accessor for are kept but not used; an absent one reads as "", as Postfix sends
- * attributes it has no value for.
+ * One policy delegation request: the attributes of Postfix's {@code name=value} lines that mxguard
+ * uses; an absent one reads as "", as Postfix sends attributes it has no value for.
  */
 record PolicyRequest(Map<String, String> attributes) {
+    /** The attributes read; Postfix sends two dozen more (TLS, SASL, ports, ...) that no check needs. */
+    static final Set<String> USED = Set.of("request", "protocol_state", "instance", "client_address", "helo_name",
+            "sender", "recipient", "queue_id", "size");
+
     PolicyRequest {
         attributes = Collections.unmodifiableMap(new LinkedHashMap<>(attributes));
     }

@@ -10,16 +10,20 @@ import org.mxguard.postfix.PolicyProtocolException.Kind;
 /**
  * Reads policy requests from one connection: {@code name=value} lines ending in LF (a CR before it is
  * dropped), up to an empty line. Lines and requests are limited in size, so that a client cannot make
- * the server hold an unbounded request. Values are UTF-8 (SMTPUTF8 addresses); bytes that are not
- * become U+FFFD. Empty lines between requests are skipped. Not thread-safe: one per connection.
+ * the server hold an unbounded request. Only the attributes mxguard uses are kept ({@link
+ * PolicyRequest#USED}); the others are checked for form and dropped. Values are UTF-8 (SMTPUTF8
+ * addresses); bytes that are not become U+FFFD. Empty lines between requests are skipped. It buffers
+ * the stream itself, without a lock per byte. Not thread-safe: one per connection.
  */
 final class PolicyRequestReader {
     private final InputStream in;
     private final int maxLineBytes;
     private final int maxRequestBytes;
     private final byte[] line;
+    private final byte[] buffer = new byte[8192];
+    private int position;
+    private int limit;
 
-    /** @param in buffered by the caller: it is read a byte at a time */
     PolicyRequestReader(InputStream in, int maxLineBytes, int maxRequestBytes) {
         this.in = in;
         this.maxLineBytes = maxLineBytes;
@@ -57,8 +61,10 @@ final class PolicyRequestReader {
                 throw new PolicyProtocolException(Kind.MALFORMED_LINE, equals < 0
                         ? "a line without '=': " + preview(end) : "an attribute without a name: " + preview(end));
             }
-            attributes.put(new String(line, 0, equals, StandardCharsets.UTF_8),
-                    new String(line, equals + 1, end - equals - 1, StandardCharsets.UTF_8));
+            String name = new String(line, 0, equals, StandardCharsets.ISO_8859_1);
+            if (PolicyRequest.USED.contains(name)) {
+                attributes.put(name, new String(line, equals + 1, end - equals - 1, StandardCharsets.UTF_8));
+            }
         }
     }
 
@@ -69,7 +75,7 @@ final class PolicyRequestReader {
     private int readLine() throws IOException {
         int length = 0;
         while (true) {
-            int b = in.read();
+            int b = read();
             if (b < 0) {
                 if (length == 0) {
                     return -1;
@@ -85,6 +91,18 @@ final class PolicyRequestReader {
             }
             line[length++] = (byte) b;
         }
+    }
+
+    private int read() throws IOException {
+        if (position == limit) {
+            int n = in.read(buffer, 0, buffer.length);
+            if (n <= 0) {
+                return -1;
+            }
+            position = 0;
+            limit = n;
+        }
+        return buffer[position++] & 0xff;
     }
 
     private static int indexOf(byte[] bytes, byte wanted, int end) {

@@ -1,6 +1,5 @@
 package org.mxguard.postfix;
 
-import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -226,7 +225,7 @@ public final class PolicyServer implements AutoCloseable {
         public void run() {
             String peer = peer();
             try {
-                InputStream in = new BufferedInputStream(Channels.newInputStream(channel), 8192);
+                InputStream in = Channels.newInputStream(channel); // the reader buffers
                 PolicyRequestReader reader = new PolicyRequestReader(in, limits.maxLineBytes(), limits.maxRequestBytes());
                 while (true) {
                     PolicyRequest request = reader.next();

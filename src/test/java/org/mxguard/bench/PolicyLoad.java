@@ -1,0 +1,194 @@
+package org.mxguard.bench;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.mxguard.testbed.TestZones;
+
+/**
+ * Load generator for Postfix policy services ({@code bench/policy-vs-postfwd}): each connection is
+ * one Postfix smtpd process, sending one request and waiting for its answer, then the next, as
+ * Postfix does. Every request is a new mail transaction (its own {@code instance}) at RCPT, with the
+ * attributes Postfix would send for one of the DNS test bed's clients ({@link TestZones}): the
+ * service has to judge each one, from its DNS cache once warm.
+ *
+ * <pre>
+ * PolicyLoad --server 127.0.0.1:PORT [--connections 16] [--warmup 2000] [--warmup-seconds 30]
+ *            [--requests 200000] [--seconds 20] [--state RCPT] [--label NAME]
+ * </pre>
+ * First {@code warmup} requests or {@code warmup-seconds}, whichever ends first (uncounted: every
+ * profile many times, so every DNS answer is cached and a JIT has compiled the hot paths), then at
+ * most {@code requests} requests or {@code seconds} seconds, whichever ends first. {@code --state
+ * VRFY} sends requests that no service checks: the protocol's own cost. Prints one line: {@code policyload label= connections= requests=
+ * elapsed_s= per_s= p50_us= p99_us= p999_us= max_us= answers=ACTION:COUNT,...} (answers: the first word
+ * of each action, to check that the rules fired as meant).
+ */
+public final class PolicyLoad {
+    /** What Postfix sends about a client; client_name is "unknown" unless the PTR name resolves back. */
+    record Profile(String ip, String clientName, String reverseName, String helo, String sender) {
+    }
+
+    static final List<Profile> PROFILES = List.of(
+            new Profile(TestZones.GOOD_IP, TestZones.GOOD_HOST, TestZones.GOOD_HOST, TestZones.GOOD_HOST, "alice@good.test"),
+            new Profile(TestZones.NO_PTR_IP, "unknown", "unknown", "client.example.net", "x@good.test"),
+            new Profile(TestZones.OUTSOURCED_IP, TestZones.OUTSOURCED_HOST, TestZones.OUTSOURCED_HOST,
+                    TestZones.OUTSOURCED_HOST, "news@outsourced.test"),
+            new Profile(TestZones.UNCONFIRMED_IP, "unknown", TestZones.UNCONFIRMED_HOST, TestZones.UNCONFIRMED_HOST,
+                    "x@good.test"),
+            new Profile(TestZones.GOOD_IP, TestZones.GOOD_HOST, TestZones.GOOD_HOST, TestZones.GOOD_HOST,
+                    "a@" + TestZones.NX_DOMAIN),
+            new Profile(TestZones.GENERIC_CONFIRMED_IP, TestZones.GENERIC_CONFIRMED_HOST,
+                    TestZones.GENERIC_CONFIRMED_HOST, TestZones.GENERIC_CONFIRMED_HOST, "x@good.test"));
+
+    /** Instances unique to each run (warm-up, measurement): a service must not take one for another. */
+    private static final AtomicLong RUNS = new AtomicLong();
+    private static volatile String RUN;
+    private static volatile String STATE = "RCPT";
+
+    private PolicyLoad() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> o = new TreeMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            o.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        String[] server = o.getOrDefault("server", "127.0.0.1:10045").split(":");
+        InetSocketAddress address = new InetSocketAddress(server[0], Integer.parseInt(server[1]));
+        int connections = Integer.parseInt(o.getOrDefault("connections", "16"));
+        int warmup = Integer.parseInt(o.getOrDefault("warmup", "2000"));
+        long requests = Long.parseLong(o.getOrDefault("requests", "200000"));
+        long seconds = Long.parseLong(o.getOrDefault("seconds", "20"));
+        long warmupSeconds = Long.parseLong(o.getOrDefault("warmup-seconds", "30"));
+        String label = o.getOrDefault("label", address.toString());
+        STATE = o.getOrDefault("state", "RCPT"); // VRFY: requests no service checks, the protocol alone
+
+        run(address, connections, warmup, Long.MAX_VALUE, warmupSeconds, null); // warm-up, uncounted
+        Map<String, LongAdder> answers = new ConcurrentHashMap<>();
+        long start = System.nanoTime();
+        long[][] latencies = run(address, connections, 0, requests, seconds, answers);
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        long[] all = Arrays.stream(latencies).flatMapToLong(Arrays::stream).sorted().toArray();
+        StringBuilder counts = new StringBuilder();
+        new TreeMap<>(answers).forEach((k, v) -> counts.append(counts.isEmpty() ? "" : ",").append(k).append(':').append(v));
+        System.out.printf(Locale.ROOT, "policyload label=%s connections=%d requests=%d elapsed_s=%.2f per_s=%.0f "
+                + "p50_us=%d p99_us=%d p999_us=%d max_us=%d answers=%s%n", label, connections, all.length, elapsed,
+                all.length / elapsed, pct(all, 0.50), pct(all, 0.99), pct(all, 0.999),
+                all.length == 0 ? 0 : all[all.length - 1] / 1000, counts);
+    }
+
+    private static long pct(long[] sorted, double p) {
+        return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)] / 1000;
+    }
+
+    /**
+     * {@code connections} clients, each sending requests in turn: {@code count} in all if positive,
+     * else up to {@code limit} or until the deadline. Latencies in nanoseconds per connection.
+     */
+    private static long[][] run(InetSocketAddress address, int connections, int count, long limit, long seconds,
+            Map<String, LongAdder> answers) throws Exception {
+        RUN = "bench" + RUNS.incrementAndGet() + "." + Long.toHexString(System.nanoTime());
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        AtomicLong budget = new AtomicLong(count > 0 ? count : limit);
+        long[][] latencies = new long[connections][];
+        List<Thread> threads = new ArrayList<>();
+        List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        for (int c = 0; c < connections; c++) {
+            int id = c;
+            threads.add(Thread.ofPlatform().start(() -> {
+                try {
+                    latencies[id] = client(address, id, budget, deadline, answers);
+                } catch (Throwable t) {
+                    failures.add(t);
+                    latencies[id] = new long[0];
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        if (!failures.isEmpty()) {
+            throw new IOException("a client failed: " + failures.getFirst(), failures.getFirst());
+        }
+        return latencies;
+    }
+
+    private static long[] client(InetSocketAddress address, int id, AtomicLong budget, long deadline,
+            Map<String, LongAdder> answers) throws IOException {
+        long[] times = new long[1 << 16];
+        int n = 0;
+        try (Socket socket = new Socket()) {
+            socket.setTcpNoDelay(true);
+            socket.connect(address, 5000);
+            socket.setSoTimeout(120_000);
+            OutputStream out = socket.getOutputStream();
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            byte[] answer = new byte[4096];
+            long seq = 0;
+            while (budget.getAndDecrement() > 0 && System.nanoTime() < deadline) {
+                Profile p = PROFILES.get((int) ((id + seq) % PROFILES.size()));
+                byte[] request = request(p, RUN + "." + id + "." + seq++).getBytes(StandardCharsets.UTF_8);
+                long t0 = System.nanoTime();
+                out.write(request);
+                out.flush();
+                int length = readAnswer(in, answer);
+                long took = System.nanoTime() - t0;
+                if (n == times.length) {
+                    times = Arrays.copyOf(times, n * 2);
+                }
+                times[n++] = took;
+                if (answers != null) {
+                    answers.computeIfAbsent(firstWord(answer, length), k -> new LongAdder()).increment();
+                }
+            }
+        }
+        return Arrays.copyOf(times, n);
+    }
+
+    static String request(Profile p, String instance) {
+        return "request=smtpd_access_policy\nprotocol_state=" + STATE + "\nprotocol_name=ESMTP\n"
+                + "client_address=" + p.ip() + "\nclient_name=" + p.clientName() + "\nreverse_client_name="
+                + p.reverseName() + "\nhelo_name=" + p.helo() + "\nsender=" + p.sender()
+                + "\nrecipient=bob@protected.test\nrecipient_count=0\nqueue_id=\ninstance=" + instance
+                + "\nsize=0\netrn_domain=\nstress=\nsasl_method=\nsasl_username=\nsasl_sender=\nccert_subject=\n"
+                + "ccert_issuer=\nccert_fingerprint=\nencryption_protocol=\nencryption_cipher=\nencryption_keysize=0\n"
+                + "server_address=127.0.0.1\nserver_port=25\npolicy_context=\n\n";
+    }
+
+    /** Reads up to the empty line that ends an answer; its length without it. */
+    private static int readAnswer(InputStream in, byte[] buffer) throws IOException {
+        int n = 0;
+        while (true) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("the server closed the connection");
+            }
+            if (b == '\n' && n > 0 && buffer[n - 1] == '\n') {
+                return n - 1;
+            }
+            if (n < buffer.length) {
+                buffer[n++] = (byte) b;
+            }
+        }
+    }
+
+    private static String firstWord(byte[] answer, int length) {
+        String text = new String(answer, 0, length, StandardCharsets.US_ASCII);
+        text = text.startsWith("action=") ? text.substring(7) : text;
+        int space = text.indexOf(' ');
+        return (space < 0 ? text : text.substring(0, space)).strip().toUpperCase(Locale.ROOT);
+    }
+}
