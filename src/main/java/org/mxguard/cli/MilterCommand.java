@@ -44,12 +44,8 @@ public final class MilterCommand implements Callable<Integer> {
             description = "address to accept milter connections on; repeatable (default: [milter] listen, else 127.0.0.1:8895)")
     List<String> listen = new ArrayList<>();
 
-    @Option(names = "--dry-run", description = "refuse nothing the checks would refuse: log what would have happened")
-    boolean dryRun;
-
-    @Option(names = "--metrics", paramLabel = "HOST:PORT",
-            description = "serve Prometheus metrics at http://HOST:PORT/metrics (default: off; a management address)")
-    String metricsListen;
+    @CommandLine.Mixin
+    FrontEndOptions frontEnd;
 
     @Override
     public Integer call() throws InterruptedException {
@@ -62,7 +58,7 @@ public final class MilterCommand implements Callable<Integer> {
         MetricsServer metricsServer = null;
         MilterServer server;
         try {
-            metricsServer = MetricsListen.start(cmd, metricsListen, metrics);
+            metricsServer = frontEnd.startMetrics(cmd, metrics);
             server = MilterServer.start(cfg.milter().listen(), cfg.milter().maxConnections(),
                     setup(cfg, dns, transactions, metrics));
         } catch (IOException e) {
@@ -112,7 +108,7 @@ public final class MilterCommand implements Callable<Integer> {
         if (!listen.isEmpty()) {
             milter = milter.withListen(Wiring.listenAddresses(listen, MilterSettings.DEFAULT_PORT, "--listen", cmd));
         }
-        if (dryRun) {
+        if (frontEnd.dryRun) {
             milter = milter.withDryRun(true);
         }
         return cfg.withMilter(milter);

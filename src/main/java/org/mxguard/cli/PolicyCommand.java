@@ -48,12 +48,8 @@ public final class PolicyCommand implements Callable<Integer> {
     @Option(names = "--socket", paramLabel = "PATH", description = "UNIX-domain socket to answer on (as well)")
     Path socket;
 
-    @Option(names = "--dry-run", description = "refuse nothing the checks would refuse: log what would have happened")
-    boolean dryRun;
-
-    @Option(names = "--metrics", paramLabel = "HOST:PORT",
-            description = "serve Prometheus metrics at http://HOST:PORT/metrics (default: off; a management address)")
-    String metricsListen;
+    @CommandLine.Mixin
+    FrontEndOptions frontEnd;
 
     @Override
     public Integer call() throws InterruptedException {
@@ -75,7 +71,7 @@ public final class PolicyCommand implements Callable<Integer> {
         MetricsServer metricsServer;
         PolicyServer server;
         try {
-            metricsServer = MetricsListen.start(cmd, metricsListen, metrics);
+            metricsServer = frontEnd.startMetrics(cmd, metrics);
         } catch (IOException e) {
             cmd.getErr().println("mxguard: cannot start: " + e.getMessage());
             return ServeCommand.EXIT_IO_ERROR;
@@ -118,6 +114,6 @@ public final class PolicyCommand implements Callable<Integer> {
         if (socket != null) {
             settings = settings.withSocket(socket);
         }
-        return dryRun ? settings.withDryRun(true) : settings;
+        return frontEnd.dryRun ? settings.withDryRun(true) : settings;
     }
 }

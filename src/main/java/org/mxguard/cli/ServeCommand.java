@@ -64,12 +64,8 @@ public final class ServeCommand implements Callable<Integer> {
             description = "clients that may send to any domain (delivered by MX); repeatable")
     List<String> trustedNetworks = new ArrayList<>();
 
-    @Option(names = "--dry-run", description = "refuse nothing the checks would refuse: log what would have happened")
-    boolean dryRun;
-
-    @Option(names = "--metrics", paramLabel = "HOST:PORT",
-            description = "serve Prometheus metrics at http://HOST:PORT/metrics (default: off; a management address)")
-    String metricsListen;
+    @CommandLine.Mixin
+    FrontEndOptions frontEnd;
 
     /** The example setup's listener, when no --config names a real one. */
     static final String EXAMPLE_LISTEN = "127.0.0.1:2525";
@@ -83,7 +79,7 @@ public final class ServeCommand implements Callable<Integer> {
         Resolver dns = Wiring.resolver(cfg.dns(), metrics.dnsObserver());
         MetricsServer metricsServer;
         try {
-            metricsServer = MetricsListen.start(cmd, metricsListen, metrics);
+            metricsServer = frontEnd.startMetrics(cmd, metrics);
         } catch (IOException e) {
             cmd.getErr().println("mxguard: cannot start: " + e.getMessage());
             return EXIT_IO_ERROR;
@@ -195,7 +191,7 @@ public final class ServeCommand implements Callable<Integer> {
             }
             cfg = cfg.withSmtp(cfg.smtp().withTrustedNetworks(networks));
         }
-        if (dryRun) {
+        if (frontEnd.dryRun) {
             cfg = cfg.withSmtp(cfg.smtp().withDryRun(true));
         }
         return cfg;
