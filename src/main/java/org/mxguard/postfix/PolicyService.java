@@ -59,8 +59,9 @@ public final class PolicyService {
         }
     }
 
-    private final Function<InetAddress, SessionChecks> checks;
-    private final Settings settings;
+    // replaced together by a reload; a transaction keeps the checks it started with
+    private volatile Function<InetAddress, SessionChecks> checks;
+    private volatile Settings settings;
     private final TransactionLog transactions;
     private final GatewayMetrics metrics;
     private final Clock clock;
@@ -75,6 +76,15 @@ public final class PolicyService {
         this.transactions = Objects.requireNonNull(transactions, "transactions");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /**
+     * A re-read configuration: new transactions get the new checks, every answer from now on the
+     * new settings; transactions under way keep the checks they started.
+     */
+    public void reload(Function<InetAddress, SessionChecks> newChecks, Settings newSettings) {
+        this.checks = Objects.requireNonNull(newChecks, "newChecks");
+        this.settings = Objects.requireNonNull(newSettings, "newSettings");
     }
 
     /** The answer to one request; never throws for anything a request can contain. */

@@ -61,6 +61,32 @@ class PolicyCommandIT {
         assertThat(socket).as("removed on SIGTERM").doesNotExist();
     }
 
+    @Test
+    void sighupAppliesTheRewrittenFileToNewTransactions(DnsTestBed bed) throws Exception {
+        Path config = dir.resolve("mxguard.toml");
+        Files.writeString(config, "[smtp]\nhostname = \"mx.policy.test\"\n");
+        int port = DeliveryTestSink.freePortOn("127.0.0.1");
+        try (MxguardProcess policy = MxguardProcess.start("policy", "--config", config.toString(), "--listen",
+                "127.0.0.1:" + port, "--dns", bed.resolverHostPort())) {
+            policy.awaitStderr("policy service listening on 127.0.0.1:" + port);
+            try (SocketChannel tcp = SocketChannel.open(new java.net.InetSocketAddress("127.0.0.1", port))) {
+                assertThat(ask(tcp, NO_PTR_IP, "client.example.net", "x@good.test")).startsWith("action=REJECT 5.7.25");
+
+                Files.writeString(config, "[smtp]\nhostname = \"mx.policy.test\"\n[policy-service]\ndry-run = true\n");
+                policy.hangUp();
+                policy.awaitStderr("reload: configuration applied to new policy transactions");
+
+                // the same connection, a new transaction: the dry run refuses nothing
+                assertThat(ask(tcp, NO_PTR_IP, "client.example.net", "x@good.test")).startsWith("action=PREPEND");
+
+                Files.writeString(config, "[policy-service]\ndry-run = maybe\n");
+                policy.hangUp();
+                policy.awaitStderr("reload refused, running configuration kept");
+                assertThat(ask(tcp, NO_PTR_IP, "client.example.net", "x@good.test")).startsWith("action=PREPEND");
+            }
+        }
+    }
+
     private static int instance;
 
     /** One RCPT request for a new transaction; the answer up to its empty line. */

@@ -54,6 +54,14 @@ public final class MxguardProcess implements AutoCloseable {
         }
     }
 
+    /** Sends SIGHUP, as {@code mxguard reload} and {@code systemctl reload} do. */
+    public void hangUp() throws IOException, InterruptedException {
+        int exit = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).inheritIO().start().waitFor();
+        if (exit != 0) {
+            throw new IOException("kill -HUP " + process.pid() + " exited " + exit);
+        }
+    }
+
     /** Waits up to 30 s for {@code text} on its stderr; fails if it ends or says nothing of the kind. */
     public void awaitStderr(String text) throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
