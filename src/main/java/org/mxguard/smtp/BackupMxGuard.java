@@ -1,15 +1,7 @@
 package org.mxguard.smtp;
 
-import java.io.BufferedInputStream;
-import java.io.EOFException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * the backup only when it fails them; spam software often goes to the backup directly, hoping its
  * filtering is weaker.
  *
- * <p>A probe connects to the primary's address with a timeout, reads its greeting and calls the
+ * <p>A probe ({@link SmtpProbe}) connects to the primary's address with a timeout, reads its greeting and calls the
  * primary healthy if and only if a complete {@code 220} greeting (every line of a multi-line one,
  * so that a postscreen-style pregreet test on the primary is respected) arrives within the
  * timeout; then it says {@code QUIT}, waits briefly for the {@code 221}, and closes. Primaries that
@@ -56,11 +48,6 @@ public final class BackupMxGuard implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BackupMxGuard.class);
     /** Connecting and reading the whole greeting: enough for a primary with postscreen's 6 s greet wait. */
     public static final Duration DEFAULT_PROBE_TIMEOUT = Duration.ofSeconds(15);
-    /** The longest wait for the 221 after QUIT; the verdict is made already, this is politeness. */
-    static final Duration QUIT_WAIT = Duration.ofSeconds(2);
-    /** RFC 5321 section 4.5.3.1.5 allows 512 octets per reply line; more is not an SMTP server. */
-    private static final int MAX_LINE = 1000;
-    private static final int MAX_DETAIL = 200;
 
     /**
      * One domain this gateway is a backup MX for.
@@ -319,110 +306,15 @@ public final class BackupMxGuard implements AutoCloseable {
 
     /** Connects, reads the greeting, says QUIT. Never throws: every failure is a Health that is down. */
     Health probe(InetSocketAddress primary) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        boolean connected = false;
-        try (Socket socket = new Socket()) {
-            socket.connect(primary, (int) Math.max(1, timeout.toMillis()));
-            connected = true;
-            InputStream in = new BufferedInputStream(socket.getInputStream(), 1024);
-            String greeting = readReply(socket, in, deadline);
-            boolean up = greeting.startsWith("220");
-            quit(socket, in, deadline);
-            return new Health(up, clock.instant(), (up ? "" : "greeted with ") + clean(greeting));
-        } catch (SocketTimeoutException e) {
-            return down(connected ? "no complete 220 greeting within " + millis(timeout)
-                    : "connection timed out after " + millis(timeout));
-        } catch (ConnectException e) {
-            return down("connection refused");
-        } catch (EOFException e) {
-            return down("closed the connection before greeting");
-        } catch (IOException e) {
-            return down(clean(e.getMessage() == null ? e.toString() : e.getMessage()));
+        SmtpProbe.Result r = SmtpProbe.greet(primary, timeout);
+        if (r.outcome() != SmtpProbe.Outcome.GREETED) {
+            return down(r.detail());
         }
+        boolean up = r.accepts();
+        return new Health(up, clock.instant(), (up ? "" : "greeted with ") + r.detail());
     }
 
     private Health down(String why) {
         return new Health(false, clock.instant(), why);
     }
-
-    /** Says QUIT and waits a little for the 221, so the primary logs a clean disconnect; errors do not matter. */
-    private static void quit(Socket socket, InputStream in, long deadline) {
-        try {
-            socket.getOutputStream().write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
-            socket.getOutputStream().flush();
-            readReply(socket, in, Math.min(deadline, System.nanoTime() + QUIT_WAIT.toNanos()));
-        } catch (IOException e) {
-            // it went away first; the verdict stands
-        }
-    }
-
-    /**
-     * One SMTP reply, every line of it, before the deadline; returns its last line.
-     *
-     * @throws SocketTimeoutException the deadline passed
-     * @throws IOException            not an SMTP reply, or the connection ended
-     */
-    static String readReply(Socket socket, InputStream in, long deadline) throws IOException {
-        String code = null;
-        while (true) {
-            String line = readLine(socket, in, deadline);
-            if (line.length() < 3 || !isDigits(line.substring(0, 3))
-                    || (line.length() > 3 && line.charAt(3) != ' ' && line.charAt(3) != '-')) {
-                throw new IOException("not an SMTP reply: " + clean(line));
-            }
-            if (code != null && !line.startsWith(code)) {
-                throw new IOException("reply code changed within a reply: " + clean(line));
-            }
-            code = line.substring(0, 3);
-            if (line.length() == 3 || line.charAt(3) == ' ') {
-                return line;
-            }
-        }
-    }
-
-    private static String readLine(Socket socket, InputStream in, long deadline) throws IOException {
-        StringBuilder line = new StringBuilder(80);
-        while (true) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                throw new SocketTimeoutException("deadline passed");
-            }
-            // never 0, which would mean "wait forever"
-            socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, Duration.ofNanos(left).toMillis())));
-            int b = in.read();
-            if (b < 0) {
-                throw new EOFException("connection closed");
-            }
-            if (b == '\n') {
-                int end = line.length();
-                if (end > 0 && line.charAt(end - 1) == '\r') {
-                    line.setLength(end - 1);
-                }
-                return line.toString();
-            }
-            if (line.length() >= MAX_LINE) {
-                throw new IOException("reply line longer than " + MAX_LINE + " octets");
-            }
-            line.append((char) b);
-        }
-    }
-
-    private static boolean isDigits(String s) {
-        return s.chars().allMatch(c -> c >= '0' && c <= '9');
-    }
-
-    /** Printable ASCII only, shortened: what a remote server says goes into our log. */
-    private static String clean(String s) {
-        StringBuilder sb = new StringBuilder(Math.min(s.length(), MAX_DETAIL));
-        for (int i = 0; i < s.length() && sb.length() < MAX_DETAIL; i++) {
-            char c = s.charAt(i);
-            sb.append(c >= 0x20 && c < 0x7f ? c : '?');
-        }
-        return sb.toString();
-    }
-
-    private static String millis(Duration d) {
-        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
-    }
-
 }
