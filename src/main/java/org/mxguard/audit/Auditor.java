@@ -1,13 +1,20 @@
 package org.mxguard.audit;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.mxguard.check.GenericNameClassifier;
 import org.mxguard.check.ReverseDns;
 import org.mxguard.dns.DnsNames;
@@ -16,12 +23,40 @@ import org.mxguard.dns.MailHosts;
 import org.mxguard.dns.MailRoute;
 import org.mxguard.dns.MailRouteLookup;
 import org.mxguard.dns.Resolver;
+import org.mxguard.smtp.SmtpProbe;
 
 /**
  * Audits a domain's own mail DNS from a receiver's side: the MX set, the reverse DNS of every MX
  * and egress address, and whether every egress address is an MX host address (multi-WAN).
  */
 public final class Auditor {
+    /** Probes block on sockets: one virtual thread each, all at once. */
+    private static final ExecutorService PROBES = Executors.newVirtualThreadPerTaskExecutor();
+    /** Beyond its own timeout, what a probe may take before the audit stops waiting for it (QUIT, scheduling). */
+    private static final Duration PROBE_GRACE = Duration.ofSeconds(3);
+
+    /**
+     * How to probe the MX addresses over SMTP.
+     *
+     * @param port     the port to connect to (25; tests use another)
+     * @param timeout  for each address: connecting, the greeting and the EHLO reply together
+     * @param ehloName the name said in EHLO
+     */
+    public record Probe(int port, Duration timeout, String ehloName) {
+        /** A name that is plainly not a mail server's own (RFC 2606 .invalid): the probe sends no mail. */
+        public static final String EHLO_NAME = "mxguard-audit.invalid";
+
+        public Probe {
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("port " + port + " is not between 1 and 65535");
+            }
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("the probe timeout must be positive");
+            }
+            Objects.requireNonNull(ehloName, "ehloName");
+        }
+    }
+
     private final Resolver dns;
     private final GenericNameClassifier classifier;
 
@@ -36,6 +71,16 @@ public final class Auditor {
      * @throws IllegalArgumentException when the HELO names cannot be paired with the egress addresses
      */
     public CompletableFuture<AuditReport> audit(String domain, List<InetAddress> egress, List<String> helo) {
+        return audit(domain, egress, helo, Optional.empty());
+    }
+
+    /**
+     * As {@link #audit(String, List, List)}, and with {@code probe} also connects to every MX
+     * address over SMTP, all at once; each probe ends within its timeout (the audit waits a little
+     * longer at most, then counts it as timed out).
+     */
+    public CompletableFuture<AuditReport> audit(String domain, List<InetAddress> egress, List<String> helo,
+            Optional<Probe> probe) {
         String d = DnsNames.normalize(domain);
         List<InetAddress> out = egress.stream().map(DnsNames::canonical).distinct().toList();
         Map<InetAddress, String> heloOf = pairHelo(out, helo);
@@ -47,7 +92,11 @@ public final class Auditor {
             for (InetAddress ip : all) {
                 reverse.put(ip, ReverseDns.confirm(ip, dns));
             }
-            return CompletableFuture.allOf(reverse.values().toArray(CompletableFuture[]::new)).thenApply(done -> {
+            Map<InetAddress, CompletableFuture<SmtpProbe.Result>> probes = new LinkedHashMap<>();
+            probe.ifPresent(p -> mxHostOf.keySet().forEach(ip -> probes.put(ip, start(ip, p))));
+            List<CompletableFuture<?>> waits = new ArrayList<>(reverse.values());
+            waits.addAll(probes.values());
+            return CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new)).thenApply(done -> {
                 Set<String> taken = new LinkedHashSet<>();
                 route.mxHosts().forEach(h -> taken.add(h.mx().host()));
                 HostNamer namer = new HostNamer(d, taken);
@@ -70,9 +119,27 @@ public final class Auditor {
                     findings.addAll(a.findings(reverse.get(ip).join(), classifier));
                 }
                 findings.addAll(EgressCoverageAudit.findings(route, out, names));
+                if (probe.isPresent()) {
+                    List<ProbeAudit.Probed> probed = new ArrayList<>();
+                    Map<InetAddress, ReverseDns.Confirmation> confirmations = new LinkedHashMap<>();
+                    probes.forEach((ip, r) -> {
+                        probed.add(new ProbeAudit.Probed(ip, probe.get().port(), mxHostOf.get(ip), probe.get().ehloName(), r.join()));
+                        confirmations.put(ip, reverse.get(ip).join());
+                    });
+                    findings.addAll(ProbeAudit.findings(d, route, probed, confirmations));
+                }
                 return new AuditReport(d, out, findings);
             });
         });
+    }
+
+    private static CompletableFuture<SmtpProbe.Result> start(InetAddress ip, Probe p) {
+        Duration wait = p.timeout().plus(PROBE_GRACE);
+        return CompletableFuture.supplyAsync(() -> SmtpProbe.probe(new InetSocketAddress(ip, p.port()), p.timeout(), p.ehloName()),
+                        PROBES)
+                .completeOnTimeout(new SmtpProbe.Result(SmtpProbe.Outcome.TIMED_OUT, Optional.empty(), Optional.empty(),
+                        "no result within the audit's deadline of " + wait.toSeconds() + " s", Optional.empty()),
+                        wait.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** The egress address's confirmed PTR name when it is in the domain (it has A and PTR already), else a fresh name. */

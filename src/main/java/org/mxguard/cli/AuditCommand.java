@@ -1,8 +1,10 @@
 package org.mxguard.cli;
 
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.mxguard.audit.AuditReport;
 import org.mxguard.audit.Auditor;
@@ -18,7 +20,8 @@ import picocli.CommandLine.Parameters;
 /** {@code mxguard audit}: will a domain's mail pass other people's reverse-DNS and reverse-MX checks? */
 @Command(name = "audit", mixinStandardHelpOptions = true,
         description = "Audit a domain's own mail DNS as receivers see it: MX set, PTR of every MX and egress"
-                + " address, HELO names, egress coverage; each problem with the records that fix it.",
+                + " address, HELO names, egress coverage, and with --probe what the MX hosts say over SMTP; each problem"
+                + " with the records that fix it.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:no failure (warnings allowed)", "1:at least one failure", "2:usage error",
                 "75:no failure found, but a DNS lookup failed temporarily"})
@@ -45,6 +48,17 @@ public final class AuditCommand implements Callable<Integer> {
             description = "the HELO name your MTA says: one for every --egress, or one per --egress in order")
     List<String> helo = new ArrayList<>();
 
+    @Option(names = "--probe", description = "also connect to every MX address over SMTP: greeting, banner name,"
+            + " STARTTLS, nolisting and trap-MX layouts")
+    boolean probe;
+
+    @Option(names = "--port", paramLabel = "PORT", description = "with --probe: the SMTP port to probe (default: 25)")
+    Integer port;
+
+    @Option(names = "--timeout-s", paramLabel = "SECONDS",
+            description = "with --probe: the time each address gets to connect, greet and answer EHLO (default: 10)")
+    Integer timeoutSeconds;
+
     @Option(names = "--json", description = "print one JSON object (schema in the README)")
     boolean json;
 
@@ -66,11 +80,21 @@ public final class AuditCommand implements Callable<Integer> {
             addresses.add(InetAddresses.parse(e)
                     .orElseThrow(() -> new CommandLine.ParameterException(cmd, "--egress " + e + ": not an IP address")));
         }
+        if (!probe && (port != null || timeoutSeconds != null)) {
+            throw new CommandLine.ParameterException(cmd, "--port and --timeout-s go with --probe");
+        }
+        Optional<Auditor.Probe> probing;
+        try {
+            probing = probe ? Optional.of(new Auditor.Probe(port == null ? 25 : port,
+                    Duration.ofSeconds(timeoutSeconds == null ? 10 : timeoutSeconds), Auditor.Probe.EHLO_NAME)) : Optional.empty();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cmd, e.getMessage());
+        }
         MxguardConfig cfg = options.load(cmd);
         Auditor auditor = new Auditor(Wiring.resolver(cfg.dns()), GenericNameClassifier.standard());
         AuditReport report;
         try {
-            report = auditor.audit(domain, addresses, helo).join();
+            report = auditor.audit(domain, addresses, helo, probing).join();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cmd, e.getMessage());
         }

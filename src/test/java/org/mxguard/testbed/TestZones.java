@@ -272,6 +272,64 @@ public final class TestZones {
     /** The MX host of UNCONFIRMED_MX_DOMAIN. */
     public static final String UNCONFIRMED_MX_HOST = "mx.unconfirmedmx.test";
 
+    // ---------------------------------------------------------------- audit --probe scenarios (127.0.7.0/24)
+    // The probe tests start their own SMTP listeners on these addresses, all on one port.
+
+    /** MX 10 mx1.nolisting.test (PROBE_DEAD_IP: nothing listens), MX 20 mx2.nolisting.test (PROBE_GOOD_IP). */
+    public static final String NOLISTING_DOMAIN = "nolisting.test";
+    public static final String NOLISTING_DEAD_HOST = "mx1.nolisting.test";
+    public static final String NOLISTING_GOOD_HOST = "mx2.nolisting.test";
+    /** MX 10 mx1.trapmx.test (PROBE_PLAIN_IP), MX 90 trap.trapmx.test (PROBE_421_IP). */
+    public static final String TRAP_MX_DOMAIN = "trapmx.test";
+    public static final String TRAP_MX_GOOD_HOST = "mx1.trapmx.test";
+    public static final String TRAP_MX_TRAP_HOST = "trap.trapmx.test";
+    /** MX 10 mx1.trapmx.test (PROBE_PLAIN_IP), MX 90 trap.trapmx5.test (PROBE_554_IP). */
+    public static final String TRAP_MX_5XX_DOMAIN = "trapmx5.test";
+    public static final String TRAP_MX_5XX_TRAP_HOST = "trap.trapmx5.test";
+    /** MX 10 mx.deadmx.test (PROBE_DEAD2_IP: nothing listens). */
+    public static final String DEAD_MX_DOMAIN = "deadmx.test";
+    public static final String DEAD_MX_HOST = "mx.deadmx.test";
+    /** Nothing listens here. PTR mx1.nolisting.test. */
+    public static final String PROBE_DEAD_IP = "127.0.7.1";
+    /** Greets as mx2.nolisting.test (its PTR), offers STARTTLS. */
+    public static final String PROBE_GOOD_IP = "127.0.7.2";
+    /** Greets as other.example (its PTR is mx1.trapmx.test), no STARTTLS. */
+    public static final String PROBE_PLAIN_IP = "127.0.7.3";
+    /** Greets with 421. PTR trap.trapmx.test. */
+    public static final String PROBE_421_IP = "127.0.7.4";
+    /** Greets with 554. PTR trap.trapmx5.test. */
+    public static final String PROBE_554_IP = "127.0.7.5";
+    /** Nothing listens here. PTR mx.deadmx.test. */
+    public static final String PROBE_DEAD2_IP = "127.0.7.6";
+
+    /** The forward records of the probe scenarios. */
+    private static void probeScenarios(Zone z) {
+        z.mx(NOLISTING_DOMAIN, 10, NOLISTING_DEAD_HOST);
+        z.mx(NOLISTING_DOMAIN, 20, NOLISTING_GOOD_HOST);
+        z.a(NOLISTING_DEAD_HOST, PROBE_DEAD_IP);
+        z.a(NOLISTING_GOOD_HOST, PROBE_GOOD_IP);
+        z.mx(TRAP_MX_DOMAIN, 10, TRAP_MX_GOOD_HOST);
+        z.mx(TRAP_MX_DOMAIN, 90, TRAP_MX_TRAP_HOST);
+        z.a(TRAP_MX_GOOD_HOST, PROBE_PLAIN_IP);
+        z.a(TRAP_MX_TRAP_HOST, PROBE_421_IP);
+        z.mx(TRAP_MX_5XX_DOMAIN, 10, TRAP_MX_GOOD_HOST);
+        z.mx(TRAP_MX_5XX_DOMAIN, 90, TRAP_MX_5XX_TRAP_HOST);
+        z.a(TRAP_MX_5XX_TRAP_HOST, PROBE_554_IP);
+        z.mx(DEAD_MX_DOMAIN, 10, DEAD_MX_HOST);
+        z.a(DEAD_MX_HOST, PROBE_DEAD2_IP);
+    }
+
+    /** The PTR records of the probe scenarios. */
+    private static void probeScenarioPtrs(Zone z) {
+        z.ptrFor(PROBE_DEAD_IP, NOLISTING_DEAD_HOST);
+        z.ptrFor(PROBE_GOOD_IP, NOLISTING_GOOD_HOST);
+        z.ptrFor(PROBE_PLAIN_IP, TRAP_MX_GOOD_HOST);
+        z.ptrFor(PROBE_421_IP, TRAP_MX_TRAP_HOST);
+        z.ptrFor(PROBE_554_IP, TRAP_MX_5XX_TRAP_HOST);
+        z.ptrFor(PROBE_DEAD2_IP, DEAD_MX_HOST);
+    }
+    // ---------------------------------------------------------------- end of audit --probe scenarios
+
     // ---------------------------------------------------------------- HELO names
 
     /** A HELO name that resolves (A 127.0.1.1). */
@@ -391,6 +449,8 @@ public final class TestZones {
         z.mx(UNCONFIRMED_MX_DOMAIN, 10, UNCONFIRMED_MX_HOST);
         z.a(UNCONFIRMED_MX_HOST, UNCONFIRMED_IP);
 
+        probeScenarios(z); // audit --probe (127.0.7.0/24)
+
         z.cname(CNAME_LOOP_HOST, "loop2.cnameloop.test");
         z.cname("loop2.cnameloop.test", CNAME_LOOP_HOST);
 
@@ -424,6 +484,7 @@ public final class TestZones {
         z.ptrFor(CNAME_LOOP_PTR_IP, CNAME_LOOP_HOST);
         z.ptrFor(MULTI_WAN_IP_1, MULTI_WAN_MX_HOST);
         // MULTI_WAN_IP_2: nothing
+        probeScenarioPtrs(z); // audit --probe (127.0.7.0/24)
         return z;
     }
 
