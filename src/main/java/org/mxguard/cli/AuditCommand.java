@@ -1,7 +1,10 @@
 package org.mxguard.cli;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -12,6 +15,7 @@ import org.mxguard.audit.Severity;
 import org.mxguard.check.GenericNameClassifier;
 import org.mxguard.config.MxguardConfig;
 import org.mxguard.dns.InetAddresses;
+import org.mxguard.web.AuditPage;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -24,7 +28,7 @@ import picocli.CommandLine.Parameters;
                 + " with the records that fix it.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:no failure (warnings allowed)", "1:at least one failure", "2:usage error",
-                "75:no failure found, but a DNS lookup failed temporarily"})
+                "74:the --html file cannot be written", "75:no failure found, but a DNS lookup failed temporarily"})
 public final class AuditCommand implements Callable<Integer> {
     /** Some finding failed: the domain's mail fails some receiver's check. */
     public static final int EXIT_FAIL = 1;
@@ -65,6 +69,10 @@ public final class AuditCommand implements Callable<Integer> {
     @Option(names = "--zone-snippet", description = "print only the zone-file lines that fix the failures and warnings found")
     boolean zoneSnippet;
 
+    @Option(names = "--html", paramLabel = "FILE",
+            description = "also write the report as one self-contained HTML page (the page mxguard web shows)")
+    Path html;
+
     @Option(names = "--color", paramLabel = "WHEN", defaultValue = "auto",
             description = "colour the text report: auto (on a terminal, unless NO_COLOR is set), always, never")
     AuditOutput.Color color;
@@ -97,6 +105,14 @@ public final class AuditCommand implements Callable<Integer> {
             report = auditor.audit(domain, addresses, helo, probing).join();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cmd, e.getMessage());
+        }
+        if (html != null) {
+            try {
+                Files.writeString(html, AuditPage.report(report, AuditOutput.zoneSnippet(report), Optional.empty(), Optional.empty()));
+            } catch (IOException e) {
+                cmd.getErr().println("mxguard: cannot write " + html + ": " + e.getMessage());
+                return ServeCommand.EXIT_IO_ERROR;
+            }
         }
         cmd.getOut().println(json ? AuditOutput.json(report)
                 : zoneSnippet ? AuditOutput.zoneSnippet(report)

@@ -3,11 +3,11 @@ package org.mxguard.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** Entry point: {@code mxguard check | mx | audit | ptr-class | serve | reload | sendmail | queue | policy | milter}. */
+/** Entry point: {@code mxguard check | mx | audit | ptr-class | serve | reload | sendmail | queue | policy | milter | web}. */
 @Command(name = "mxguard", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "DNS sender-identity checks and mail routing for mail administrators.",
         subcommands = {CheckCommand.class, MxCommand.class, AuditCommand.class, PtrClassCommand.class, ServeCommand.class, ReloadCommand.class, SendmailCommand.class, QueueCommand.class,
-                PolicyCommand.class, MilterCommand.class,
+                PolicyCommand.class, MilterCommand.class, WebCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
