@@ -26,7 +26,14 @@ import org.xbill.DNS.WireParseException;
  * timeout or network error moves on to the next server, up to {@code retries} more attempts.
  */
 public final class DnsClient implements Resolver {
+    /**
+     * Questions on the way at once (retries included); more wait for a free slot. Well below
+     * Unbound's own limit per thread (512 or 1024), so that our bursts do not fill it.
+     */
+    public static final int MAX_IN_FLIGHT = 256;
+
     private final List<SimpleResolver> servers;
+    private final InFlightLimit inFlight = new InFlightLimit(MAX_IN_FLIGHT);
     private final int retries;
     private final Duration timeout;
     private final Executor executor;
@@ -71,6 +78,10 @@ public final class DnsClient implements Resolver {
             // A syntactically impossible name cannot exist: a definitive "no such name".
             return CompletableFuture.completedFuture(new DnsAnswer.NxDomain<>(question, 0));
         }
+        return inFlight.submit(() -> timed(question, query));
+    }
+
+    private CompletableFuture<DnsAnswer<?>> timed(DnsQuestion question, Message query) {
         long start = System.nanoTime();
         return attempt(question, query, 0).whenComplete((answer, error) -> {
             try {
