@@ -13,6 +13,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import org.mxguard.check.Result;
+import org.mxguard.check.SessionFacts;
 import org.mxguard.dns.DnsNames;
 import org.mxguard.policy.Evaluator;
 import org.mxguard.policy.Reply;
@@ -43,6 +45,8 @@ public final class PolicyService {
     private static final Logger log = LoggerFactory.getLogger(PolicyService.class);
     static final int MAX_TRANSACTIONS = 10_000;
     static final Duration TRANSACTION_IDLE = Duration.ofMinutes(10);
+    /** How long a verdict on (client, HELO, sender) answers new transactions: a burst, not a DNS TTL. */
+    static final Duration VERDICT_MEMORY = Duration.ofSeconds(60);
     /** Our own trouble: the checks failed or took too long. Never a 5xx. */
     static final Reply CHECKS_FAILED = new Reply(451, "4.3.0", "Temporary failure in the sender checks; try again later");
 
@@ -65,6 +69,14 @@ public final class PolicyService {
     private final TransactionLog transactions;
     private final GatewayMetrics metrics;
     private final Clock clock;
+    /**
+     * Verdicts on (client, HELO, sender) of the last minute, as postfwd's and policyd-weight's
+     * request caches keep theirs: a sender that sends many messages from one address in a burst
+     * is judged once. Only at RCPT and later, never a verdict with a temporary failure in it, and
+     * forgotten on reload.
+     */
+    private final Cache<VerdictKey, Remembered> verdicts = Caffeine.newBuilder()
+            .maximumSize(MAX_TRANSACTIONS).expireAfterWrite(VERDICT_MEMORY).build();
     private final Cache<String, PolicySession> sessions = Caffeine.newBuilder()
             .maximumSize(MAX_TRANSACTIONS).expireAfterAccess(TRANSACTION_IDLE).build();
 
@@ -85,6 +97,7 @@ public final class PolicyService {
     public void reload(Function<InetAddress, SessionChecks> newChecks, Settings newSettings) {
         this.checks = Objects.requireNonNull(newChecks, "newChecks");
         this.settings = Objects.requireNonNull(newSettings, "newSettings");
+        verdicts.invalidateAll();
     }
 
     /** The answer to one request; never throws for anything a request can contain. */
@@ -104,7 +117,9 @@ public final class PolicyService {
             log.warn("policy request without a client address ({}): DUNNO", request.get("client_address"));
             return PolicyAnswer.Dunno.INSTANCE;
         }
-        PolicySession session = session(client.get(), request.instance());
+        VerdictKey key = new VerdictKey(DnsNames.text(client.get()), request.helo(), request.sender());
+        PolicySession session = session(client.get(), request.instance(),
+                state.isRcptOrLater() ? verdicts.getIfPresent(key) : null);
         CompletableFuture<Evaluator.Evaluation> verdict = session.verdictFor(state, request.helo(), request.sender());
         if (!state.isRcptOrLater() && !settings.rejectEarliest()) {
             return PolicyAnswer.Dunno.INSTANCE; // the checks run meanwhile; the verdict comes at RCPT
@@ -118,17 +133,32 @@ public final class PolicyService {
         } catch (ExecutionException | TimeoutException e) {
             return checksFailed(request, session, client.get(), e.toString());
         }
+        if (session.ranChecks() && state.isRcptOrLater() && evaluation.results().stream()
+                .noneMatch(r -> r.result() == Result.TEMPERROR)) {
+            verdicts.put(key, new Remembered(session.facts(), evaluation,
+                    PrependedFields.of(settings.authservId(), session.facts(), evaluation)));
+        }
         PolicyAnswer answer = answer(request, session, evaluation);
         record(request, session, client.get(), answer, evaluation);
         return answer;
     }
 
-    private PolicySession session(InetAddress client, String instance) {
+    /** @param remembered a verdict on the same client, HELO and sender, for a transaction not yet seen */
+    private PolicySession session(InetAddress client, String instance, Remembered remembered) {
+        Function<String, PolicySession> fresh = key -> remembered != null
+                ? PolicySession.remembered(remembered.facts(), remembered.evaluation(), remembered.fields())
+                : new PolicySession(checks.apply(client));
         if (instance.isEmpty()) {
-            return new PolicySession(checks.apply(client)); // before MAIL FROM there is no transaction to remember
+            return fresh.apply(""); // before MAIL FROM there is no transaction to remember
         }
         // the client in the key too: an instance names a transaction of one smtpd process, not of every Postfix
-        return sessions.get(DnsNames.text(client) + " " + instance, key -> new PolicySession(checks.apply(client)));
+        return sessions.get(DnsNames.text(client) + " " + instance, fresh);
+    }
+
+    private record VerdictKey(String client, String helo, String sender) {
+    }
+
+    private record Remembered(SessionFacts facts, Evaluator.Evaluation evaluation, List<String> fields) {
     }
 
     private PolicyAnswer answer(PolicyRequest request, PolicySession session, Evaluator.Evaluation evaluation) {

@@ -18,7 +18,10 @@ import org.mxguard.policy.SessionChecks;
  * methods are synchronized all the same, since nothing forces a client to.
  */
 final class PolicySession {
+    /** Null for a session answered from a remembered verdict: nothing to start, the verdict is known. */
     private final SessionChecks checks;
+    private final SessionFacts rememberedFacts;
+    private final List<String> rememberedFields;
     private final long started = System.nanoTime();
 
     private boolean heloGiven;
@@ -31,6 +34,28 @@ final class PolicySession {
 
     PolicySession(SessionChecks checks) {
         this.checks = Objects.requireNonNull(checks, "checks");
+        this.rememberedFacts = null;
+        this.rememberedFields = null;
+    }
+
+    private PolicySession(SessionFacts facts, Evaluator.Evaluation evaluation, List<String> fields) {
+        this.checks = null;
+        this.rememberedFacts = Objects.requireNonNull(facts, "facts");
+        this.rememberedFields = List.copyOf(fields);
+        this.verdict = CompletableFuture.completedFuture(Objects.requireNonNull(evaluation, "evaluation"));
+    }
+
+    /**
+     * A transaction whose client, HELO and sender were judged a moment ago: the same verdict and the
+     * same header fields (rendered once), no checks.
+     */
+    static PolicySession remembered(SessionFacts facts, Evaluator.Evaluation evaluation, List<String> fields) {
+        return new PolicySession(facts, evaluation, fields);
+    }
+
+    /** True when this session ran checks of its own (its verdict may be remembered for others). */
+    boolean ranChecks() {
+        return checks != null;
     }
 
     /**
@@ -38,6 +63,9 @@ final class PolicySession {
      * than before starts its checks again), and returns the verdict on all started so far.
      */
     synchronized CompletableFuture<Evaluator.Evaluation> verdictFor(ProtocolState state, String heloName, String mailFrom) {
+        if (checks == null) {
+            return verdict;
+        }
         boolean changed = false;
         if (state.knowsHelo()) {
             String given = heloName.isEmpty() ? null : heloName; // none given: helo says so, as `mxguard check` does
@@ -63,7 +91,7 @@ final class PolicySession {
 
     /** The facts the checks were given. */
     synchronized SessionFacts facts() {
-        return checks.facts();
+        return checks == null ? rememberedFacts : checks.facts();
     }
 
     /**
@@ -72,7 +100,7 @@ final class PolicySession {
      */
     synchronized Optional<String> nextFieldToPrepend(Supplier<List<String>> fields) {
         if (fieldsToPrepend == null) {
-            fieldsToPrepend = new ArrayDeque<>(fields.get());
+            fieldsToPrepend = new ArrayDeque<>(rememberedFields != null ? rememberedFields : fields.get());
         }
         return Optional.ofNullable(fieldsToPrepend.poll());
     }

@@ -244,6 +244,42 @@ class PolicyServiceTest {
     }
 
     @Test
+    void aRepeatedClientHeloAndSenderIsJudgedOnceAndAnsweredTheSame() throws Exception {
+        PolicyService service = service();
+        PolicyAnswer first = service.answer(rcpt(NO_PTR_IP, "r.1", "mail.sender.example", "alice@sender.example", "b@x.example"));
+        PolicyAnswer again = service.answer(rcpt(NO_PTR_IP, "r.2", "mail.sender.example", "alice@sender.example", "c@x.example"));
+        PolicyAnswer accepted = service.answer(rcpt(GOOD_IP, "r.3", "mail.sender.example", "alice@sender.example", "b@x.example"));
+        PolicyAnswer acceptedAgain = service.answer(rcpt(GOOD_IP, "r.4", "mail.sender.example", "alice@sender.example", "b@x.example"));
+
+        assertThat(again).isEqualTo(first).isInstanceOf(PolicyAnswer.Refusal.class);
+        assertThat(acceptedAgain).as("its own Authentication-Results, the same text")
+                .isEqualTo(accepted).isInstanceOf(PolicyAnswer.Prepend.class);
+        assertThat(sessionsStarted).as("two verdicts for four transactions").hasValue(2);
+        assertThat(lines.list).as("still one log line per decision").hasSize(4);
+        assertThat(line(1).toString()).contains("c@x.example");
+
+        service.answer(rcpt(NO_PTR_IP, "r.5", "other.sender.example", "alice@sender.example", "b@x.example"));
+        assertThat(sessionsStarted).as("another HELO name: judged again").hasValue(3);
+        service.reload(client -> {
+            sessionsStarted.incrementAndGet();
+            return new SessionChecks(suite, Policy.defaults(), resolver, 20, client);
+        }, new PolicyService.Settings("mx.example.org", false, false, Duration.ofSeconds(10)));
+        service.answer(rcpt(NO_PTR_IP, "r.6", "mail.sender.example", "alice@sender.example", "b@x.example"));
+        assertThat(sessionsStarted).as("a reload forgets what was judged").hasValue(4);
+    }
+
+    @Test
+    void aVerdictWithATemporaryFailureIsNotRemembered() throws Exception {
+        PolicyService service = service();
+        PolicyAnswer first = service.answer(rcpt(SERVFAIL_IP, "t.1", "mail.sender.example", "alice@sender.example", "b@x.example"));
+        service.answer(rcpt(SERVFAIL_IP, "t.2", "mail.sender.example", "alice@sender.example", "b@x.example"));
+
+        assertThat(first).isInstanceOf(PolicyAnswer.Refusal.class);
+        assertThat(((PolicyAnswer.Refusal) first).permanent()).isFalse();
+        assertThat(sessionsStarted).hasValue(2);
+    }
+
+    @Test
     void requestsThatAreNotOursAreDunno() {
         PolicyService service = service();
         assertThat(service.answer(request("VRFY", GOOD_IP, "", "x", "", "b@x.example"))).isEqualTo(PolicyAnswer.Dunno.INSTANCE);
