@@ -68,9 +68,15 @@ public final class HeloCheck implements Check {
     }
 
     private CheckResult literal(String raw, InetAddress client) {
-        Optional<InetAddress> ip = InetAddresses.parse(raw);
+        // RFC 5321 §4.1.3: "[" IPv4 "]" or "[IPv6:" IPv6 "]"; an IPv6 address without its tag
+        // (or the tag on an IPv4 address) is not a literal any conforming client sends
+        String inner = raw.substring(1, raw.length() - 1);
+        boolean tagged = inner.regionMatches(true, 0, "IPv6:", 0, 5);
+        String address = tagged ? inner.substring(5) : inner;
+        Optional<InetAddress> ip = tagged == address.contains(":") ? InetAddresses.parse(address) : Optional.empty();
         if (ip.isEmpty()) {
-            return fail("syntax", "HELO " + raw + " is not a valid address literal");
+            return fail("syntax", "HELO " + raw + " is not a valid address literal"
+                    + (!tagged && address.contains(":") ? " (an IPv6 literal is [IPv6:address], RFC 5321 §4.1.3)" : ""));
         }
         if (ip.get().equals(client)) {
             return CheckResult.pass(NAME, "address literal " + raw + " is the client IP", Map.of());

@@ -75,6 +75,13 @@ class ChecksTest {
         assertThat(run(helo, facts(IP).withHelo("[" + IP + "]"), dns).result()).isEqualTo(Result.PASS);
         assertThat(run(helo, facts(IP).withHelo("[192.0.2.8]"), dns).problem()).isEqualTo("literal-mismatch");
         assertThat(run(helo, facts(IP).withHelo("[198.51.100.1]"), dns).problem()).isEqualTo("our-address");
+        // RFC 5321 §4.1.3: IPv6 literals carry their tag, IPv4 ones none
+        assertThat(run(helo, facts("2001:db8::7").withHelo("[IPv6:2001:db8::7]"), dns).result()).isEqualTo(Result.PASS);
+        assertThat(run(helo, facts("2001:db8::7").withHelo("[ipv6:2001:DB8:0::7]"), dns).result()).isEqualTo(Result.PASS);
+        CheckResult untagged = run(helo, facts("2001:db8::7").withHelo("[2001:db8::7]"), dns);
+        assertThat(untagged.problem()).isEqualTo("syntax");
+        assertThat(untagged.reason()).contains("[IPv6:address]");
+        assertThat(run(helo, facts(IP).withHelo("[IPv6:" + IP + "]"), dns).problem()).isEqualTo("syntax");
         assertThat(run(helo, facts(IP).withHelo("MX.us.example."), dns).problem()).isEqualTo("our-name");
         assertThat(run(helo, facts(IP).withHelo("bad_name.example.org"), dns).problem()).isEqualTo("syntax");
         assertThat(run(helo, facts(IP), dns).result()).isEqualTo(Result.NONE);
