@@ -12,8 +12,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.mxguard.dns.DnsNames;
-import org.mxguard.policy.Action;
 import org.mxguard.policy.Evaluator;
+import org.mxguard.policy.Refusals;
 import org.mxguard.policy.Reply;
 import org.mxguard.policy.SessionChecks;
 import org.mxguard.smtp.AuthenticationResultsHeader;
@@ -306,24 +306,9 @@ final class MilterConversation {
         return changes;
     }
 
-    /**
-     * The reply that refuses, when the verdict refuses and this is not a dry run; a dry run logs
-     * what it would have done. A temporary DNS failure is a tempfail in the policy already, so no
-     * 5xx comes from one.
-     */
+    /** The reply that refuses, or null (see {@link Refusals}). */
     private Reply refusal(Evaluator.Evaluation evaluation, String stage) {
-        Action action = evaluation.verdict().action();
-        if (action != Action.REJECT && action != Action.TEMPFAIL) {
-            return null;
-        }
-        Reply reply = evaluation.verdict().reply();
-        if (settings.dryRun()) {
-            log.info("{}: dry run: would have answered {} at {}: {}", clientText(), reply, stage,
-                    evaluation.verdict().decisions());
-            return null;
-        }
-        log.info("{}: {} at {}: {}", clientText(), reply, stage, evaluation.verdict().decisions());
-        return reply;
+        return Refusals.of(evaluation.verdict(), settings.dryRun(), clientText(), stage, log).orElse(null);
     }
 
     private Evaluator.Evaluation await(CompletableFuture<Evaluator.Evaluation> verdict) throws IOException {

@@ -17,6 +17,7 @@ import org.mxguard.check.Result;
 import org.mxguard.check.SessionFacts;
 import org.mxguard.dns.DnsNames;
 import org.mxguard.policy.Evaluator;
+import org.mxguard.policy.Refusals;
 import org.mxguard.policy.Reply;
 import org.mxguard.policy.SessionChecks;
 import org.mxguard.smtp.TransactionLog;
@@ -162,20 +163,10 @@ public final class PolicyService {
     }
 
     private PolicyAnswer answer(PolicyRequest request, PolicySession session, Evaluator.Evaluation evaluation) {
-        Reply reply = evaluation.verdict().reply();
-        boolean refuses = switch (evaluation.verdict().action()) {
-            case REJECT, TEMPFAIL -> true;
-            default -> false;
-        };
-        String client = request.get("client_address");
-        if (refuses && !settings.dryRun()) {
-            log.info("{}: {} at {} <{}>: {}", client, reply, request.state().stage(), request.recipient(),
-                    evaluation.verdict().decisions());
-            return new PolicyAnswer.Refusal(reply);
-        }
-        if (refuses) {
-            log.info("{}: dry run: would have answered {} at {} <{}>: {}", client, reply, request.state().stage(),
-                    request.recipient(), evaluation.verdict().decisions());
+        Optional<Reply> refusal = Refusals.of(evaluation.verdict(), settings.dryRun(), request.get("client_address"),
+                request.state().stage() + " <" + request.recipient() + ">", log);
+        if (refusal.isPresent()) {
+            return new PolicyAnswer.Refusal(refusal.get());
         }
         if (!request.state().canPrepend()) {
             return PolicyAnswer.Dunno.INSTANCE;

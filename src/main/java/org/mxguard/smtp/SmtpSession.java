@@ -23,8 +23,8 @@ import java.util.concurrent.TimeoutException;
 import org.mxguard.check.IprevCheck;
 import org.mxguard.check.Result;
 import org.mxguard.dns.DnsNames;
-import org.mxguard.policy.Action;
 import org.mxguard.policy.Evaluator;
+import org.mxguard.policy.Refusals;
 import org.mxguard.policy.Reply;
 import org.mxguard.policy.SessionChecks;
 import org.mxguard.queue.Envelope;
@@ -600,24 +600,9 @@ final class SmtpSession implements Runnable {
         return refusal(await(verdict), stage);
     }
 
-    /**
-     * The reply that refuses, when the verdict refuses and this is not a dry run; a dry run logs
-     * what it would have done. A temporary DNS failure is a tempfail in the action table already,
-     * so no 5xx can come from one.
-     */
+    /** The reply that refuses, or null (see {@link Refusals}). */
     private Reply refusal(Evaluator.Evaluation evaluation, String stage) {
-        Action action = evaluation.verdict().action();
-        if (action != Action.REJECT && action != Action.TEMPFAIL) {
-            return null;
-        }
-        Reply reply = evaluation.verdict().reply();
-        if (settings.dryRun()) {
-            log.info("{}: dry run: would have answered {} at {}: {}", client.getHostAddress(), reply, stage,
-                    evaluation.verdict().decisions());
-            return null;
-        }
-        log.info("{}: {} at {}: {}", client.getHostAddress(), reply, stage, evaluation.verdict().decisions());
-        return reply;
+        return Refusals.of(evaluation.verdict(), settings.dryRun(), client.getHostAddress(), stage, log).orElse(null);
     }
 
     private Evaluator.Evaluation await(java.util.concurrent.CompletableFuture<Evaluator.Evaluation> verdict)
