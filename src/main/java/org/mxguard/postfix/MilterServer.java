@@ -2,10 +2,7 @@ package org.mxguard.postfix;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -26,11 +23,9 @@ public final class MilterServer implements AutoCloseable {
 
     private final int maxConnections;
     private volatile MilterSetup setup;
-    private final List<ServerSocket> listeners = new ArrayList<>();
-    private final List<Thread> acceptors = new ArrayList<>();
+    private ListenSockets listening; // set by start, before anyone else sees the server
     private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
     private final AtomicInteger open = new AtomicInteger();
-    private volatile boolean closing;
 
     private MilterServer(int maxConnections, MilterSetup setup) {
         if (maxConnections < 1) {
@@ -51,14 +46,13 @@ public final class MilterServer implements AutoCloseable {
             throw new IllegalArgumentException("no address to listen on");
         }
         MilterServer server = new MilterServer(maxConnections, setup);
-        server.listeners.addAll(ListenSockets.bindAll(addresses, "the milter"));
-        server.acceptors.addAll(ListenSockets.acceptEach(server.listeners, "milter", () -> server.closing, server::serve));
+        server.listening = ListenSockets.open(addresses, "the milter", "milter", server::serve);
         return server;
     }
 
     /** The addresses actually bound (a port 0 in the request is the chosen port here). */
     public List<InetSocketAddress> addresses() {
-        return listeners.stream().map(l -> (InetSocketAddress) l.getLocalSocketAddress()).toList();
+        return listening.addresses();
     }
 
     /** MTA connections open right now. */
@@ -93,17 +87,8 @@ public final class MilterServer implements AutoCloseable {
     /** Stops accepting and closes every connection. */
     @Override
     public void close() {
-        closing = true;
-        listeners.forEach(MilterServer::closeQuietly);
+        listening.close();
         connections.forEach(MilterServer::closeQuietly);
-        for (Thread acceptor : acceptors) {
-            try {
-                acceptor.join(Duration.ofSeconds(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
     }
 
     private static void closeQuietly(AutoCloseable closeable) {

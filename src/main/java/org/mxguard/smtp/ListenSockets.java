@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.mxguard.dns.DnsNames;
 import org.slf4j.Logger;
@@ -16,11 +16,16 @@ import org.slf4j.LoggerFactory;
  * A listener's sockets: binding its addresses, all or none (an address that cannot be bound closes
  * the ones bound before it), and accepting on them, a virtual thread per connection.
  */
-public final class ListenSockets {
+public final class ListenSockets implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ListenSockets.class);
     private static final int BACKLOG = 1024;
 
-    private ListenSockets() {
+    private final List<ServerSocket> sockets;
+    private final List<Thread> acceptors = new ArrayList<>();
+    private volatile boolean closing;
+
+    private ListenSockets(List<ServerSocket> sockets) {
+        this.sockets = List.copyOf(sockets);
     }
 
     /**
@@ -54,31 +59,58 @@ public final class ListenSockets {
     }
 
     /**
-     * Accepts on each listener on a virtual thread of its own ({@code NAME-accept-PORT}), and hands
-     * each connection to {@code serve} on a new virtual thread ({@code NAME-session}). An accept that
-     * fails while the listener is open (out of file descriptors under a flood, say) is logged and
-     * accepting goes on after a pause: a listener must not stop for good on a passing failure.
+     * Binds every address (all or none) and accepts on each on a virtual thread of its own
+     * ({@code NAME-accept-PORT}), handing each connection to {@code serve} on a new virtual thread
+     * ({@code NAME-session}). An accept that fails while the listener is open (out of file
+     * descriptors under a flood, say) is logged and accepting goes on after a pause: a listener
+     * must not stop for good on a passing failure.
      *
-     * @param closing true once the listeners are being closed on purpose
-     * @return the accepting threads, which end when their listener is closed
+     * @param what names the listener in the error, e.g. "the milter"
+     * @throws IOException naming the address that could not be bound
      */
-    public static List<Thread> acceptEach(List<ServerSocket> listeners, String name, BooleanSupplier closing,
-            Consumer<Socket> serve) {
-        List<Thread> acceptors = new ArrayList<>();
-        for (ServerSocket listener : listeners) {
-            acceptors.add(Thread.ofVirtual().name(name + "-accept-" + listener.getLocalPort())
-                    .start(() -> accept(listener, name, closing, serve)));
+    public static ListenSockets open(List<InetSocketAddress> addresses, String what, String name, Consumer<Socket> serve)
+            throws IOException {
+        ListenSockets listening = new ListenSockets(bindAll(addresses, what));
+        for (ServerSocket socket : listening.sockets) {
+            listening.acceptors.add(Thread.ofVirtual().name(name + "-accept-" + socket.getLocalPort())
+                    .start(() -> listening.accept(socket, name, serve)));
         }
-        return acceptors;
+        return listening;
     }
 
-    private static void accept(ServerSocket listener, String name, BooleanSupplier closing, Consumer<Socket> serve) {
-        while (!closing.getAsBoolean()) {
+    /** The addresses actually bound (a port 0 in the request is the chosen port here). */
+    public List<InetSocketAddress> addresses() {
+        return sockets.stream().map(l -> (InetSocketAddress) l.getLocalSocketAddress()).toList();
+    }
+
+    /** Stops accepting: closes the sockets and waits a little for the accepting threads to end. */
+    @Override
+    public void close() {
+        closing = true;
+        for (ServerSocket socket : sockets) {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                log.debug("close failed: {}", e.toString());
+            }
+        }
+        for (Thread acceptor : acceptors) {
+            try {
+                acceptor.join(Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void accept(ServerSocket listener, String name, Consumer<Socket> serve) {
+        while (!closing) {
             Socket socket;
             try {
                 socket = listener.accept();
             } catch (IOException e) {
-                if (closing.getAsBoolean() || listener.isClosed()) {
+                if (closing || listener.isClosed()) {
                     return;
                 }
                 log.error("{}: accepting on {} failed: {}", name, listener.getLocalSocketAddress(), e.toString());

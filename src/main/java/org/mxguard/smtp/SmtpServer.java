@@ -3,12 +3,10 @@ package org.mxguard.smtp;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,12 +47,10 @@ public final class SmtpServer implements AutoCloseable {
     private final Limits limits;
     private final List<Cidr> proxyFrom;
     private final SessionFactory sessions;
-    private final List<ServerSocket> listeners = new ArrayList<>();
-    private final List<Thread> acceptors = new ArrayList<>();
+    private ListenSockets listening; // set by start, before anyone else sees the server
     private final AtomicInteger open = new AtomicInteger();
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perClient = new ConcurrentHashMap<>();
     private final java.util.Set<Socket> connections = ConcurrentHashMap.newKeySet();
-    private volatile boolean closing;
 
     /** Makes the session that serves one accepted connection, for its client (after any PROXY header). */
     @FunctionalInterface
@@ -93,14 +89,13 @@ public final class SmtpServer implements AutoCloseable {
             throw new IllegalArgumentException("no address to listen on");
         }
         SmtpServer server = new SmtpServer(limits, proxyFrom, sessions);
-        server.listeners.addAll(ListenSockets.bindAll(addresses, "the SMTP listener"));
-        server.acceptors.addAll(ListenSockets.acceptEach(server.listeners, "smtp", () -> server.closing, server::serve));
+        server.listening = ListenSockets.open(addresses, "the SMTP listener", "smtp", server::serve);
         return server;
     }
 
     /** The addresses actually bound (a port 0 in the request is the chosen port here). */
     public List<InetSocketAddress> addresses() {
-        return listeners.stream().map(l -> (InetSocketAddress) l.getLocalSocketAddress()).toList();
+        return listening.addresses();
     }
 
     /** Connections open right now. */
@@ -164,20 +159,9 @@ public final class SmtpServer implements AutoCloseable {
     /** Stops accepting and closes every connection; sessions end on their next read or write. */
     @Override
     public void close() {
-        closing = true;
-        for (ServerSocket listener : listeners) {
-            closeQuietly(listener);
-        }
+        listening.close();
         for (Socket socket : connections) {
             closeQuietly(socket);
-        }
-        for (Thread acceptor : acceptors) {
-            try {
-                acceptor.join(Duration.ofSeconds(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
         }
     }
 
