@@ -3,6 +3,7 @@ package org.mxguard.queue;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -378,16 +379,27 @@ public final class Spool {
      */
     public synchronized List<Envelope> rescan() throws IOException {
         requireRecovered();
-        List<Path> envelopes = messageFiles().stream().filter(f -> name(f).endsWith(ENVELOPE)).toList();
+        // Called every few seconds with the whole queue on disk: names only (no stat per file, no
+        // sort of every name), so that a long queue does not make each rescan cost a sort and a stat
+        // per message; only the envelopes not yet indexed are looked at further
+        List<QueueId> unknown = new ArrayList<>();
+        for (DirectorySync messages : directories.values()) {
+            try (DirectoryStream<Path> listing = Files.newDirectoryStream(messages.directory())) {
+                for (Path file : listing) {
+                    idOf(file, ENVELOPE).filter(id -> !index.containsKey(id)).ifPresent(unknown::add);
+                }
+            }
+        }
+        unknown.sort(Comparator.naturalOrder());
         List<Envelope> added = new ArrayList<>();
-        for (Path file : envelopes) {
-            Optional<QueueId> id = idOf(file, ENVELOPE);
-            if (id.isEmpty() || index.containsKey(id.get())) {
+        for (QueueId id : unknown) {
+            Path file = path(id, ENVELOPE);
+            if (!Files.isRegularFile(file)) {
                 continue;
             }
-            ids.advancePast(id.get());
+            ids.advancePast(id);
             try {
-                Envelope envelope = load(id.get(), file);
+                Envelope envelope = load(id, file);
                 index.put(envelope.id(), envelope);
                 added.add(envelope);
             } catch (IOException | RuntimeException e) {

@@ -248,6 +248,28 @@ class SpoolTest {
     }
 
     @Test
+    void rescanAddsOnlyWhatAnotherProcessQueuedOldestFirstAndNothingHalfWritten() throws IOException {
+        Spool server = open();
+        Envelope own = server.accept("a@example.org", List.of("x@example.net"), body("own"));
+        Spool sendmail = new Spool(directory, files, new QueueIds(clock, new SplittableRandom(8)), clock, 0);
+        sendmail.recover();
+        Envelope older = sendmail.accept("a@example.org", List.of("y@example.net"), body("older"));
+        clock.advance(Duration.ofSeconds(1));
+        Envelope newer = sendmail.accept("a@example.org", List.of("z@example.net"), body("newer"));
+        try (Spool.Draft unfinished = sendmail.draft("a@example.org", List.of("w@example.net"))) {
+            unfinished.writeBody(out -> {
+                out.write(body("not committed"));
+                return body("not committed").length;
+            });
+
+            assertThat(server.rescan()).containsExactly(older, newer);
+            assertThat(server.rescan()).isEmpty();
+        }
+        assertThat(server.list()).containsExactlyInAnyOrder(own, older, newer);
+        assertThat(server.accept("a@example.org", List.of("x@example.net"), body("next")).id()).isGreaterThan(newer.id());
+    }
+
+    @Test
     void refusesWorkBeforeRecovery() {
         Spool spool = new Spool(directory, files, new QueueIds(clock, new SplittableRandom(7)), clock, 0);
         assertThatThrownBy(() -> spool.accept("a@example.org", List.of("x@example.net"), body("a")))
