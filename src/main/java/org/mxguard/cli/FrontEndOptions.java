@@ -1,6 +1,8 @@
 package org.mxguard.cli;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Optional;
 import org.mxguard.web.GatewayMetrics;
 import org.mxguard.web.MetricsServer;
 import picocli.CommandLine;
@@ -12,11 +14,15 @@ final class FrontEndOptions {
     boolean dryRun;
 
     @Option(names = "--metrics", paramLabel = "HOST:PORT",
-            description = "serve Prometheus metrics at http://HOST:PORT/metrics (default: off; a management address)")
+            description = "serve Prometheus metrics at http://HOST:PORT/metrics (default: the file's [metrics], else off; a management address)")
     String metricsListen;
 
-    /** The started metrics server, or null without {@code --metrics}. */
-    MetricsServer startMetrics(CommandLine cmd, GatewayMetrics metrics) throws IOException {
-        return MetricsListen.start(cmd, metricsListen, metrics);
+    /**
+     * The started metrics server at {@code --metrics}, else at {@code fromFile} (the command's key in
+     * {@code [metrics]}); null when neither names one.
+     */
+    MetricsServer startMetrics(CommandLine cmd, GatewayMetrics metrics, Optional<InetSocketAddress> fromFile)
+            throws IOException {
+        return MetricsListen.start(cmd, metricsListen, fromFile, metrics);
     }
 }

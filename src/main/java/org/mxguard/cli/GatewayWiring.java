@@ -105,7 +105,7 @@ final class GatewayWiring implements AutoCloseable {
     /**
      * Takes a re-read configuration: policy, allowlist, relay domains, trusted networks, limits and
      * timeouts apply to sessions that start from now on; sessions under way are not dropped. What
-     * needs a restart (listen addresses, connection limits, the spool, delivery) is said in the log.
+     * needs a restart (listen addresses, connection limits, the spool, delivery, metrics) is said in the log.
      */
     void reload(MxguardConfig next) throws IOException {
         MxguardConfig previous = config;
@@ -124,6 +124,9 @@ final class GatewayWiring implements AutoCloseable {
         if (!next.queue().equals(previous.queue()) || !next.delivery().equals(previous.delivery())
                 || !next.egress().equals(previous.egress())) {
             log.warn("reload: [queue], [delivery] (relay domains included) and [[egress]] change only on a restart");
+        }
+        if (!next.metrics().serve().equals(previous.metrics().serve())) {
+            log.warn("reload: the metrics address (metrics.serve) changes only on a restart");
         }
         log.info("reload: configuration {} applied to new sessions", next.file() == null ? "(defaults)" : next.file());
     }

@@ -58,7 +58,7 @@ public final class MilterCommand implements Callable<Integer> {
         MetricsServer metricsServer = null;
         MilterServer server;
         try {
-            metricsServer = frontEnd.startMetrics(cmd, metrics);
+            metricsServer = frontEnd.startMetrics(cmd, metrics, cfg.metrics().milter());
             server = MilterServer.start(cfg.milter().listen(), cfg.milter().maxConnections(),
                     setup(cfg, dns, transactions, metrics));
         } catch (IOException e) {

@@ -69,7 +69,7 @@ public final class PolicyCommand implements Callable<Integer> {
         MetricsServer metricsServer;
         PolicyServer server;
         try {
-            metricsServer = frontEnd.startMetrics(cmd, metrics);
+            metricsServer = frontEnd.startMetrics(cmd, metrics, cfg.metrics().policy());
         } catch (IOException e) {
             cmd.getErr().println("mxguard: cannot start: " + e.getMessage());
             return ServeCommand.EXIT_IO_ERROR;

@@ -79,7 +79,7 @@ public final class ServeCommand implements Callable<Integer> {
         Resolver dns = Wiring.resolver(cfg.dns(), metrics.dnsObserver());
         MetricsServer metricsServer;
         try {
-            metricsServer = frontEnd.startMetrics(cmd, metrics);
+            metricsServer = frontEnd.startMetrics(cmd, metrics, cfg.metrics().serve());
         } catch (IOException e) {
             cmd.getErr().println("mxguard: cannot start: " + e.getMessage());
             return EXIT_IO_ERROR;

@@ -130,6 +130,11 @@ import org.mxguard.policy.Allowlist;
  * verdict-timeout-s = 60       # longest wait for the checks, then DEFER_IF_PERMIT; 1 to 3600
  * reject-at = "rcpt"           # or "earliest"
  * dry-run = false              # refuse nothing, log what would have been refused
+ *
+ * [metrics]                    # Prometheus /metrics over HTTP, one address per command; --metrics overrides
+ * serve = "127.0.0.1:9325"     # mxguard serve; IP, IP:PORT or [IPv6]:PORT (port 9325 if none); default none
+ * policy = "127.0.0.1:9326"    # mxguard policy; default none
+ * milter = "127.0.0.1:9327"    # mxguard milter; default none
  * }</pre>
  *
  * <p>{@code [policy.CHECK]} tables name a check: {@code iprev}, {@code generic-ptr}, {@code helo},
@@ -171,7 +176,7 @@ import org.mxguard.policy.Allowlist;
 public final class ConfigLoader {
     private static final List<String> SECTIONS =
             List.of("dns", "identity", "smtp", "policy", "scoring", "allowlist", "delivery", "egress", "queue",
-                    "backup-mx", "trap", "milter", "policy-service");
+                    "backup-mx", "trap", "milter", "policy-service", "metrics");
     private static final TomlMapper TOML = new TomlMapper();
 
     private ConfigLoader() {
@@ -203,8 +208,9 @@ public final class ConfigLoader {
         TrapSettings trap = TrapSection.read(root.get("trap"), smtp);
         MilterSettings milter = MilterSection.read(root.get("milter"));
         PolicyServiceSettings policyService = PolicyServiceSection.read(root.get("policy-service"));
+        MetricsSettings metrics = MetricsSection.read(root.get("metrics"));
         return new MxguardConfig(nameForMessages, dns, identity, smtp, actions, scoring, allowlist, delivery, egress,
-                queue, backupMx, trap, milter, policyService);
+                queue, backupMx, trap, milter, policyService, metrics);
     }
 
     private static JsonNode tree(String text, Path file, KeyLines lines) throws ConfigException {

@@ -24,11 +24,12 @@ import org.mxguard.policy.Scoring;
  * @param trap      the trap MX's listeners, expiry and action; {@link TrapSettings#enabled()} false: no trap
  * @param milter    what {@code mxguard milter} listens on and how it behaves
  * @param policyService the Postfix policy delegation service of {@code mxguard policy}
+ * @param metrics   where each command serves its Prometheus metrics
  */
 public record MxguardConfig(Path file, DnsSettings dns, LocalIdentity identity, SmtpSettings smtp, ActionTable actions,
         Scoring scoring, Allowlist allowlist, DeliverySettings delivery, List<EgressSettings> egress,
         QueueSettings queue, List<BackupMxSettings> backupMx, TrapSettings trap, MilterSettings milter,
-        PolicyServiceSettings policyService) {
+        PolicyServiceSettings policyService, MetricsSettings metrics) {
     public MxguardConfig {
         Objects.requireNonNull(dns, "dns");
         Objects.requireNonNull(identity, "identity");
@@ -43,6 +44,7 @@ public record MxguardConfig(Path file, DnsSettings dns, LocalIdentity identity, 
         Objects.requireNonNull(trap, "trap");
         Objects.requireNonNull(milter, "milter");
         Objects.requireNonNull(policyService, "policyService");
+        Objects.requireNonNull(metrics, "metrics");
     }
 
     /** What mxguard does without a configuration file. */
@@ -50,7 +52,8 @@ public record MxguardConfig(Path file, DnsSettings dns, LocalIdentity identity, 
         return new MxguardConfig(null, DnsSettings.defaults(), LocalIdentity.none(), SmtpSettings.defaults(),
                 ActionTable.defaults(), Scoring.defaults(),
                 Allowlist.empty(), DeliverySettings.defaults(), List.of(), QueueSettings.defaults(), List.of(),
-                TrapSettings.defaults(), MilterSettings.defaults(), PolicyServiceSettings.defaults());
+                TrapSettings.defaults(), MilterSettings.defaults(), PolicyServiceSettings.defaults(),
+                MetricsSettings.defaults());
     }
 
     /** The policy these actions, scoring and allowlist make. */
@@ -61,54 +64,60 @@ public record MxguardConfig(Path file, DnsSettings dns, LocalIdentity identity, 
     /** This configuration with other DNS settings (the CLI's {@code --dns}). */
     public MxguardConfig withDns(DnsSettings newDns) {
         return new MxguardConfig(file, newDns, identity, smtp, actions, scoring, allowlist, delivery, egress, queue,
-                backupMx, trap, milter, policyService);
+                backupMx, trap, milter, policyService, metrics);
     }
 
     /** This configuration with other delivery settings (the CLI's {@code --delivery-port}). */
     public MxguardConfig withDelivery(DeliverySettings newDelivery) {
         return new MxguardConfig(file, dns, identity, smtp, actions, scoring, allowlist, newDelivery, egress, queue,
-                backupMx, trap, milter, policyService);
+                backupMx, trap, milter, policyService, metrics);
     }
 
     /** This configuration with other queue settings (the CLI's {@code --spool}, say). */
     public MxguardConfig withQueue(QueueSettings newQueue) {
         return new MxguardConfig(file, dns, identity, smtp, actions, scoring, allowlist, delivery, egress, newQueue,
-                backupMx, trap, milter, policyService);
+                backupMx, trap, milter, policyService, metrics);
     }
 
     /** This configuration with other SMTP listener settings (the CLI's {@code --listen}). */
     public MxguardConfig withSmtp(SmtpSettings newSmtp) {
         return new MxguardConfig(file, dns, identity, newSmtp, actions, scoring, allowlist, delivery, egress, queue,
-                backupMx, trap, milter, policyService);
+                backupMx, trap, milter, policyService, metrics);
     }
 
     /** This configuration with other scoring settings (switched on or off, say). */
     public MxguardConfig withScoring(Scoring newScoring) {
         return new MxguardConfig(file, dns, identity, smtp, actions, newScoring, allowlist, delivery, egress, queue,
-                backupMx, trap, milter, policyService);
+                backupMx, trap, milter, policyService, metrics);
     }
 
     /** This configuration with other backup-MX entries. */
     public MxguardConfig withBackupMx(List<BackupMxSettings> newBackupMx) {
         return new MxguardConfig(file, dns, identity, smtp, actions, scoring, allowlist, delivery, egress, queue, newBackupMx,
-                trap, milter, policyService);
+                trap, milter, policyService, metrics);
     }
 
     /** This configuration with other policy-service settings (the CLI's {@code --listen}, {@code --socket}). */
     public MxguardConfig withPolicyService(PolicyServiceSettings newPolicyService) {
         return new MxguardConfig(file, dns, identity, smtp, actions, scoring, allowlist, delivery, egress, queue, backupMx,
-                trap, milter, newPolicyService);
+                trap, milter, newPolicyService, metrics);
     }
 
     /** This configuration with other trap settings (tests: the trap on a loopback port). */
     public MxguardConfig withTrap(TrapSettings newTrap) {
         return new MxguardConfig(file, dns, identity, smtp, actions, scoring, allowlist, delivery, egress, queue, backupMx,
-                newTrap, milter, policyService);
+                newTrap, milter, policyService, metrics);
+    }
+
+    /** This configuration with other metrics endpoints. */
+    public MxguardConfig withMetrics(MetricsSettings newMetrics) {
+        return new MxguardConfig(file, dns, identity, smtp, actions, scoring, allowlist, delivery, egress, queue, backupMx,
+                trap, milter, policyService, newMetrics);
     }
 
     /** This configuration with other milter settings (the CLI's {@code --listen}, {@code --dry-run}). */
     public MxguardConfig withMilter(MilterSettings newMilter) {
         return new MxguardConfig(file, dns, identity, smtp, actions, scoring, allowlist, delivery, egress, queue, backupMx,
-                trap, newMilter, policyService);
+                trap, newMilter, policyService, metrics);
     }
 }

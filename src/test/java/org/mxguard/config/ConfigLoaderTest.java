@@ -116,6 +116,9 @@ class ConfigLoaderTest {
                 .containsExactly(new InetSocketAddress(InetAddresses.require("127.0.0.1"), 10045));
         assertThat(c.policyService()).as("the defaults, written out; the socket commented out")
                 .isEqualTo(PolicyServiceSettings.defaults().withListen(c.policyService().tcpAddresses()));
+        assertThat(c.metrics()).as("serve's endpoint; policy's and milter's commented out").isEqualTo(new MetricsSettings(
+                Optional.of(new InetSocketAddress(InetAddresses.require("127.0.0.1"), 9325)), Optional.empty(),
+                Optional.empty()));
     }
 
     @Test

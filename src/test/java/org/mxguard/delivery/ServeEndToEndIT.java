@@ -119,7 +119,9 @@ class ServeEndToEndIT {
         int mtaPort = DeliveryTestSink.freePortOn(mta);
         int smtpPort = DeliveryTestSink.freePortOn("127.0.0.1");
         Path spool = dir.resolve("spool");
-        Path config = Files.writeString(dir.resolve("mxguard.toml"), "[smtp]\ngreet-wait-ms = 0\n");
+        int metricsPort = DeliveryTestSink.freePortOn("127.0.0.1");
+        String metricsTable = "\n[metrics]\nserve = \"127.0.0.1:" + metricsPort + "\"\n";
+        Path config = Files.writeString(dir.resolve("mxguard.toml"), "[smtp]\ngreet-wait-ms = 0\n" + metricsTable);
         try (DeliveryTestSink protectedMta = DeliveryTestSink.start(mta, mtaPort)) {
             Process serve = mxguard("serve", "--config", config.toString(), "--listen", "127.0.0.1:" + smtpPort,
                     "--spool", spool.toString(), "--dns", bed.resolverHostPort(),
@@ -128,12 +130,17 @@ class ServeEndToEndIT {
                 awaitStderr(serve, "listening on 127.0.0.1:" + smtpPort);
                 assertThat(smtplib(smtpPort, NO_PTR_IP, "client.example.net", "x@good.test", "bob@protected.test"))
                         .startsWith("refused 550");
+                assertThat(java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body())
+                        .as("[metrics] serve in the file, no --metrics")
+                        .contains("mxguard_messages_total{outcome=\"rejected\"} 1.0");
 
-                Files.writeString(config, "[smtp]\ngreet-wait-ms = 0\n\n[policy.iprev]\nfail = \"log\"\n");
+                Files.writeString(config, "[smtp]\ngreet-wait-ms = 0\n" + metricsTable + "\n[policy.iprev]\nfail = \"log\"\n");
                 assertThat(reload(spool)).contains("reload requested");
                 awaitAccepted(smtpPort, NO_PTR_IP);
 
-                Files.writeString(config, "[smtp]\ngreet-wait-ms = 0\n\n[policy.iprev]\nfail = \"sometimes\"\n");
+                Files.writeString(config, "[smtp]\ngreet-wait-ms = 0\n" + metricsTable + "\n[policy.iprev]\nfail = \"sometimes\"\n");
                 assertThat(reload(spool)).contains("reload requested");
                 Thread.sleep(1000);
                 assertThat(smtplib(smtpPort, NO_PTR_IP, "client.example.net", "x@good.test", "bob@protected.test"))
