@@ -73,3 +73,29 @@ mxguard_java_opts() {
     [[ "$opts" == *-XX:+Use*GC* ]] || opts="-XX:+UseParallelGC${opts:+ $opts}"
     printf '%s\n' "$opts"
 }
+
+# The AOT cache option for a long-running command (serve, policy, milter) when MXGUARD_AOT_DIR is
+# set and the JDK is 25 or newer: -XX:AOTCache=DIR/COMMAND.aot when that file is newer than the
+# jar, else -XX:AOTCacheOutput=DIR/COMMAND.aot (this run records which classes load and how the hot
+# code behaves, and the JVM writes the file when it stops); nothing otherwise. A JVM started from
+# the cache reaches full speed sooner: JIT warm-up is what a fresh gateway loses against Postfix
+# (BENCHMARKS.md). A stale cache (the jar rebuilt) is removed and recorded again.
+#   mxguard_aot_opts COMMAND JAR
+mxguard_aot_opts() {
+    local command="$1" jar="$2" dir="${MXGUARD_AOT_DIR:-}" major cache
+    [[ -n "$dir" ]] || return 0
+    case "$command" in serve|policy|milter) ;; *) return 0 ;; esac
+    major=$(java_major "$JAVA_HOME/bin/java" || true)
+    if [[ -z "$major" || "$major" -lt 25 ]]; then
+        log "MXGUARD_AOT_DIR needs Java 25 or newer (this is ${major:-unknown}); running without an AOT cache"
+        return 0
+    fi
+    mkdir -p "$dir"
+    cache="$dir/$command.aot"
+    if [[ -f "$cache" && "$cache" -nt "$jar" ]]; then
+        printf '%s\n' "-XX:AOTCache=$cache"
+    else
+        rm -f "$cache"
+        printf '%s\n' "-XX:AOTCacheOutput=$cache"
+    fi
+}
