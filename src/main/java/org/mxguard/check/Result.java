@@ -6,9 +6,11 @@ import java.util.Locale;
 public enum Result {
     PASS, FAIL, NONE, TEMPERROR, PERMERROR;
 
-    /** The lower-case name used in output, logs and headers. */
+    private final String text = name().toLowerCase(Locale.ROOT);
+
+    /** The lower-case name used in output, logs and headers (computed once: it is in every log line). */
     public String text() {
-        return name().toLowerCase(Locale.ROOT);
+        return text;
     }
 
     public static Result parse(String text) {

@@ -6,8 +6,11 @@ import java.util.Locale;
 public enum Action {
     ACCEPT, LOG, TAG, TEMPFAIL, REJECT;
 
+    private final String text = name().toLowerCase(Locale.ROOT);
+
+    /** The lower-case name (computed once: it is in every log line and metric). */
     public String text() {
-        return name().toLowerCase(Locale.ROOT);
+        return text;
     }
 
     public boolean isAtLeast(Action other) {

@@ -83,8 +83,10 @@ public record TransactionRecord(
         /** The Postfix policy service answered a request ({@code mxguard policy}). */
         POLICY;
 
+        private final String text = name().toLowerCase(Locale.ROOT);
+
         public String text() {
-            return name().toLowerCase(Locale.ROOT);
+            return text;
         }
     }
 
@@ -114,6 +116,7 @@ public record TransactionRecord(
         DEFER_IF_PERMIT(Event.POLICY);
 
         private final Event event;
+        private final String text = name().toLowerCase(Locale.ROOT);
 
         Outcome(Event event) {
             this.event = event;
@@ -125,7 +128,7 @@ public record TransactionRecord(
 
         /** The JSON value: lower case, as the metrics' label values ({@code refused_limit}). */
         public String text() {
-            return name().toLowerCase(Locale.ROOT);
+            return text;
         }
 
         /** REJECTED for a 5xx reply, TEMPFAILED for any other refusal. */
@@ -187,6 +190,15 @@ public record TransactionRecord(
      */
     public static Builder builder(Outcome outcome, Instant time, InetAddress client) {
         return new Builder(outcome, time, DnsNames.text(DnsNames.canonical(client)));
+    }
+
+    /**
+     * A record under construction, for a client whose address is text already.
+     *
+     * @param clientIp the client's address as {@link DnsNames#text} writes it (IPv4-mapped IPv6 as IPv4)
+     */
+    public static Builder builder(Outcome outcome, Instant time, String clientIp) {
+        return new Builder(outcome, time, Objects.requireNonNull(clientIp, "clientIp"));
     }
 
     /** The first forward-confirmed PTR name of a passing iprev result among these, or null. */
