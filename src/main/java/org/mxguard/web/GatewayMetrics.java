@@ -1,5 +1,6 @@
 package org.mxguard.web;
 
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -10,9 +11,12 @@ import java.util.Collection;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.LongSupplier;
 import org.mxguard.check.CheckResult;
+import org.mxguard.check.Result;
 import org.mxguard.dns.DnsObserver;
 import org.mxguard.policy.Action;
 import org.slf4j.Logger;
@@ -65,6 +69,8 @@ public final class GatewayMetrics {
     public static final String STAGE_RCPT = "rcpt";
     public static final String STAGE_DATA = "data";
     private static final Set<String> STAGES = Set.of(STAGE_CONNECT, STAGE_HELO, STAGE_MAIL, STAGE_RCPT, STAGE_DATA);
+    /** The stages by their index in the verdict series looked up once; "other" last. */
+    private static final String[] STAGE_ORDER = {STAGE_CONNECT, STAGE_HELO, STAGE_MAIL, STAGE_RCPT, STAGE_DATA, OTHER};
     private static final Set<String> POLICY_ANSWERS = Set.of("dunno", "prepend", "reject", "defer_if_permit");
 
     /**
@@ -86,6 +92,15 @@ public final class GatewayMetrics {
     private final AtomicReference<LongSupplier> openConnections = new AtomicReference<>(() -> 0);
     private final AtomicReference<LongSupplier> queueSize = new AtomicReference<>(() -> 0);
     private final DnsObserver dnsObserver;
+    /*
+     * The series the policy service counts on every answer, looked up once (a label lookup builds a
+     * key and validates the values each time): verdicts by [action][stage], check results by name
+     * then result, policy answers by answer. Series are still created at their first count.
+     */
+    private final CounterDataPoint[][] verdictPoints = new CounterDataPoint[Action.values().length][];
+    private final ConcurrentHashMap<String, AtomicReferenceArray<CounterDataPoint>> checkResultPoints =
+            new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, CounterDataPoint> policyAnswerPoints = new ConcurrentHashMap<>();
 
     /** Metrics in a registry of their own, every series of a fixed vocabulary present from the start at 0. */
     public GatewayMetrics() {
@@ -152,6 +167,11 @@ public final class GatewayMetrics {
             for (String stage : STAGES) {
                 verdicts.initLabelValues(action.text(), stage);
             }
+            CounterDataPoint[] byStage = new CounterDataPoint[STAGE_ORDER.length];
+            for (int i = 0; i < STAGE_ORDER.length - 1; i++) { // "other" appears with its first count
+                byStage[i] = verdicts.labelValues(action.text(), STAGE_ORDER[i]);
+            }
+            verdictPoints[action.ordinal()] = byStage;
         }
         dnsObserver = enabled ? this::dnsAnswered : DnsObserver.NONE;
     }
@@ -194,14 +214,39 @@ public final class GatewayMetrics {
     public void verdict(Action action, String stage) {
         if (enabled) {
             String label = stage == null ? OTHER : stage.toLowerCase(Locale.ROOT);
-            verdicts.labelValues(action.text(), STAGES.contains(label) ? label : OTHER).inc();
+            int index = switch (label) {
+                case STAGE_CONNECT -> 0;
+                case STAGE_HELO -> 1;
+                case STAGE_MAIL -> 2;
+                case STAGE_RCPT -> 3;
+                case STAGE_DATA -> 4;
+                default -> 5;
+            };
+            CounterDataPoint[] byStage = verdictPoints[action.ordinal()];
+            CounterDataPoint point = byStage[index];
+            if (point == null) { // "other": a race looks it up twice, and labelValues gives the same series
+                point = verdicts.labelValues(action.text(), STAGE_ORDER[index]);
+                byStage[index] = point;
+            }
+            point.inc();
         }
     }
 
     /** One check's result in a final verdict. */
     public void checkResult(CheckResult result) {
         if (enabled) {
-            checkResults.labelValues(result.name(), result.result().text()).inc();
+            AtomicReferenceArray<CounterDataPoint> byResult = checkResultPoints.get(result.name());
+            if (byResult == null) {
+                byResult = checkResultPoints.computeIfAbsent(result.name(),
+                        name -> new AtomicReferenceArray<>(Result.values().length));
+            }
+            int index = result.result().ordinal();
+            CounterDataPoint point = byResult.get(index);
+            if (point == null) {
+                point = checkResults.labelValues(result.name(), result.result().text());
+                byResult.set(index, point);
+            }
+            point.inc();
         }
     }
 
@@ -219,7 +264,12 @@ public final class GatewayMetrics {
      */
     public void policyAnswer(String answer) {
         if (enabled) {
-            policyAnswers.labelValues(answer != null && POLICY_ANSWERS.contains(answer) ? answer : OTHER).inc();
+            String label = answer != null && POLICY_ANSWERS.contains(answer) ? answer : OTHER;
+            CounterDataPoint point = policyAnswerPoints.get(label);
+            if (point == null) {
+                point = policyAnswerPoints.computeIfAbsent(label, policyAnswers::labelValues);
+            }
+            point.inc();
         }
     }
 
