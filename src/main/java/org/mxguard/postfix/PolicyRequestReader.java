@@ -3,8 +3,7 @@ package org.mxguard.postfix;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.Arrays;
 import org.mxguard.postfix.PolicyProtocolException.Kind;
 
 /**
@@ -21,6 +20,8 @@ final class PolicyRequestReader {
     private final int maxRequestBytes;
     private final byte[] line;
     private final byte[] buffer = new byte[8192];
+    /** The names of {@link PolicyRequest#USED} in ASCII, by their index: a line's name is matched without a String. */
+    private static final byte[][] NAMES = names();
     private int position;
     private int limit;
 
@@ -33,12 +34,12 @@ final class PolicyRequestReader {
 
     /** The next request, or null when the client closed the connection between requests. */
     PolicyRequest next() throws IOException {
-        Map<String, String> attributes = new LinkedHashMap<>();
+        String[] attributes = null; // by PolicyRequest's index, made with the first attribute kept
         int requestBytes = 0;
         while (true) {
             int length = readLine();
             if (length < 0) {
-                if (attributes.isEmpty() && requestBytes == 0) {
+                if (attributes == null && requestBytes == 0) {
                     return null;
                 }
                 throw new PolicyProtocolException(Kind.TRUNCATED, "connection closed in the middle of a request");
@@ -50,7 +51,7 @@ final class PolicyRequestReader {
             }
             int end = length > 0 && line[length - 1] == '\r' ? length - 1 : length;
             if (end == 0) {
-                if (attributes.isEmpty()) {
+                if (attributes == null) {
                     requestBytes = 0; // a stray empty line between requests
                     continue;
                 }
@@ -61,9 +62,12 @@ final class PolicyRequestReader {
                 throw new PolicyProtocolException(Kind.MALFORMED_LINE, equals < 0
                         ? "a line without '=': " + preview(end) : "an attribute without a name: " + preview(end));
             }
-            String name = new String(line, 0, equals, StandardCharsets.ISO_8859_1);
-            if (PolicyRequest.USED.contains(name)) {
-                attributes.put(name, new String(line, equals + 1, end - equals - 1, StandardCharsets.UTF_8));
+            int index = index(line, equals);
+            if (index >= 0) {
+                if (attributes == null) {
+                    attributes = new String[PolicyRequest.COUNT];
+                }
+                attributes[index] = new String(line, equals + 1, end - equals - 1, StandardCharsets.UTF_8);
             }
         }
     }
@@ -103,6 +107,25 @@ final class PolicyRequestReader {
             limit = n;
         }
         return buffer[position++] & 0xff;
+    }
+
+    private static byte[][] names() {
+        byte[][] names = new byte[PolicyRequest.COUNT][];
+        for (String name : PolicyRequest.USED) {
+            names[PolicyRequest.index(name)] = name.getBytes(StandardCharsets.ISO_8859_1);
+        }
+        return names;
+    }
+
+    /** The {@link PolicyRequest#index} of the name in bytes[0, length), or -1 for one mxguard does not use. */
+    private static int index(byte[] bytes, int length) {
+        for (int i = 0; i < NAMES.length; i++) {
+            byte[] name = NAMES[i];
+            if (name.length == length && Arrays.equals(name, 0, length, bytes, 0, length)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static int indexOf(byte[] bytes, byte wanted, int end) {

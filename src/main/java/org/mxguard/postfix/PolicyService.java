@@ -120,11 +120,11 @@ public final class PolicyService {
         }
         Optional<InetAddress> client = request.clientAddress();
         if (client.isEmpty()) {
-            log.warn("policy request without a client address ({}): DUNNO", request.get("client_address"));
+            log.warn("policy request without a client address ({}): DUNNO", request.clientAddressAttribute());
             return PolicyAnswer.Dunno.INSTANCE;
         }
-        VerdictKey key = new VerdictKey(DnsNames.text(client.get()), request.helo(), request.sender());
-        PolicySession session = session(client.get(), request.instance(),
+        VerdictKey key = new VerdictKey(request.clientText(), request.helo(), request.sender());
+        PolicySession session = session(client.get(), request.clientText(), request.instance(),
                 state.isRcptOrLater() ? verdicts.getIfPresent(key) : null);
         CompletableFuture<Evaluator.Evaluation> verdict = session.verdictFor(state, request.helo(), request.sender());
         if (!state.isRcptOrLater() && !settings.rejectEarliest()) {
@@ -142,7 +142,7 @@ public final class PolicyService {
         if (session.ranChecks() && state.isRcptOrLater() && evaluation.results().stream()
                 .noneMatch(r -> r.result() == Result.TEMPERROR)) {
             verdicts.put(key, new Remembered(session.facts(), evaluation,
-                    PrependedFields.of(settings.authservId(), session.facts(), evaluation)));
+                    List.copyOf(PrependedFields.of(settings.authservId(), session.facts(), evaluation))));
         }
         PolicyAnswer answer = answer(request, session, evaluation);
         record(request, session, client.get(), answer, evaluation);
@@ -150,7 +150,7 @@ public final class PolicyService {
     }
 
     /** @param remembered a verdict on the same client, HELO and sender, for a transaction not yet seen */
-    private PolicySession session(InetAddress client, String instance, Remembered remembered) {
+    private PolicySession session(InetAddress client, String clientText, String instance, Remembered remembered) {
         Function<String, PolicySession> fresh = key -> remembered != null
                 ? PolicySession.remembered(remembered.facts(), remembered.evaluation(), remembered.fields())
                 : new PolicySession(checks.apply(client));
@@ -158,7 +158,7 @@ public final class PolicyService {
             return fresh.apply(""); // before MAIL FROM there is no transaction to remember
         }
         // the client in the key too: an instance names a transaction of one smtpd process, not of every Postfix
-        return sessions.get(DnsNames.text(client) + " " + instance, fresh);
+        return sessions.get(clientText + " " + instance, fresh);
     }
 
     private record VerdictKey(String client, String helo, String sender) {
@@ -168,7 +168,7 @@ public final class PolicyService {
     }
 
     private PolicyAnswer answer(PolicyRequest request, PolicySession session, Evaluator.Evaluation evaluation) {
-        Optional<Reply> refusal = Refusals.of(evaluation.verdict(), settings.dryRun(), request.get("client_address"),
+        Optional<Reply> refusal = Refusals.of(evaluation.verdict(), settings.dryRun(), request.clientAddressAttribute(),
                 request.state().stage() + " <" + request.recipient() + ">", log);
         if (refusal.isPresent()) {
             return new PolicyAnswer.Refusal(refusal.get());
@@ -193,7 +193,7 @@ public final class PolicyService {
             Evaluator.Evaluation evaluation) {
         ProtocolState state = request.state();
         String stage = state.stage();
-        TransactionRecord.Builder b = TransactionRecord.builder(outcome(answer), clock.instant(), client)
+        TransactionRecord.Builder b = TransactionRecord.builder(outcome(answer), clock.instant(), request.clientText())
                 .helo(state.knowsHelo() && !request.helo().isEmpty() ? request.helo() : null)
                 .mailFrom(state.knowsSender() ? request.sender() : null)
                 .dryRun(settings.dryRun())
