@@ -1,6 +1,5 @@
 package org.mxguard.bench;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -130,32 +129,151 @@ public final class PolicyLoad {
             Map<String, LongAdder> answers) throws IOException {
         long[] times = new long[1 << 16];
         int n = 0;
+        // each profile's request as bytes, around its instance: the same bytes as request(p, instance)
+        byte[][] before = new byte[PROFILES.size()][];
+        byte[][] after = new byte[PROFILES.size()][];
+        for (int i = 0; i < PROFILES.size(); i++) {
+            String text = request(PROFILES.get(i), "\u0000");
+            int at = text.indexOf('\u0000');
+            before[i] = text.substring(0, at).getBytes(StandardCharsets.UTF_8);
+            after[i] = text.substring(at + 1).getBytes(StandardCharsets.UTF_8);
+        }
+        byte[] prefix = (RUN + "." + id + ".").getBytes(StandardCharsets.US_ASCII);
+        byte[] request = new byte[8192];
         try (Socket socket = new Socket()) {
             socket.setTcpNoDelay(true);
             socket.connect(address, 5000);
-            socket.setSoTimeout(120_000);
-            OutputStream out = socket.getOutputStream();
-            InputStream in = new BufferedInputStream(socket.getInputStream());
-            byte[] answer = new byte[4096];
-            long seq = 0;
-            while (budget.getAndDecrement() > 0 && System.nanoTime() < deadline) {
-                Profile p = PROFILES.get((int) ((id + seq) % PROFILES.size()));
-                byte[] request = request(p, RUN + "." + id + "." + seq++).getBytes(StandardCharsets.UTF_8);
-                long t0 = System.nanoTime();
-                out.write(request);
-                out.flush();
-                int length = readAnswer(in, answer);
-                long took = System.nanoTime() - t0;
-                if (n == times.length) {
-                    times = Arrays.copyOf(times, n * 2);
+            // no SO_TIMEOUT: with one, every read is a non-blocking read, a poll and a read again; a
+            // watchdog closes a connection whose answer takes longer than the timeout instead
+            Watchdog.watch(socket);
+            try {
+                OutputStream out = socket.getOutputStream();
+                InputStream in = socket.getInputStream();
+                AnswerReader reader = new AnswerReader(in);
+                long seq = 0;
+                while (budget.getAndDecrement() > 0 && System.nanoTime() < deadline) {
+                    int profile = (int) ((id + seq) % PROFILES.size());
+                    int length = 0;
+                    length = put(request, length, before[profile]);
+                    length = put(request, length, prefix);
+                    length = putDecimal(request, length, seq++);
+                    length = put(request, length, after[profile]);
+                    long t0 = System.nanoTime();
+                    Watchdog.started(socket, t0);
+                    out.write(request, 0, length);
+                    int answerLength = reader.readAnswer();
+                    long took = System.nanoTime() - t0;
+                    Watchdog.started(socket, 0);
+                    if (n == times.length) {
+                        times = Arrays.copyOf(times, n * 2);
+                    }
+                    times[n++] = took;
+                    if (answers != null) {
+                        answers.computeIfAbsent(reader.firstWord(answerLength), k -> new LongAdder()).increment();
+                    }
                 }
-                times[n++] = took;
-                if (answers != null) {
-                    answers.computeIfAbsent(firstWord(answer, length), k -> new LongAdder()).increment();
-                }
+            } finally {
+                Watchdog.forget(socket);
             }
         }
         return Arrays.copyOf(times, n);
+    }
+
+    private static int put(byte[] to, int at, byte[] bytes) {
+        System.arraycopy(bytes, 0, to, at, bytes.length);
+        return at + bytes.length;
+    }
+
+    private static int putDecimal(byte[] to, int at, long value) {
+        String text = Long.toString(value);
+        for (int i = 0; i < text.length(); i++) {
+            to[at++] = (byte) text.charAt(i);
+        }
+        return at;
+    }
+
+    /**
+     * Closes a connection whose answer has been awaited longer than {@link #TIMEOUT_NANOS} (the
+     * client's read then fails), checking once a second: what SO_TIMEOUT did, without its cost per read.
+     */
+    private static final class Watchdog {
+        static final long TIMEOUT_NANOS = 120_000_000_000L;
+        private static final Map<Socket, AtomicLong> WAITING = new ConcurrentHashMap<>();
+
+        static {
+            Thread.ofPlatform().daemon().name("policyload-watchdog").start(() -> {
+                while (true) {
+                    try {
+                        Thread.sleep(1000);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    long now = System.nanoTime();
+                    WAITING.forEach((socket, since) -> {
+                        long t = since.get();
+                        if (t != 0 && now - t > TIMEOUT_NANOS) {
+                            try {
+                                socket.close();
+                            } catch (IOException e) {
+                                // closed already
+                            }
+                        }
+                    });
+                }
+            });
+        }
+
+        static void watch(Socket socket) {
+            WAITING.put(socket, new AtomicLong());
+        }
+
+        /** @param since when the request was sent (System.nanoTime()), or 0: not waiting */
+        static void started(Socket socket, long since) {
+            WAITING.get(socket).lazySet(since);
+        }
+
+        static void forget(Socket socket) {
+            WAITING.remove(socket);
+        }
+    }
+
+    /** Reads answers from its own buffer (BufferedInputStream's read() takes a lock per byte). */
+    private static final class AnswerReader {
+        private final InputStream in;
+        private final byte[] buffer = new byte[8192];
+        private final byte[] answer = new byte[4096];
+        private int position;
+        private int limit;
+
+        AnswerReader(InputStream in) {
+            this.in = in;
+        }
+
+        /** Reads up to the empty line that ends an answer; its length without it. */
+        int readAnswer() throws IOException {
+            int n = 0;
+            while (true) {
+                if (position == limit) {
+                    int got = in.read(buffer, 0, buffer.length);
+                    if (got < 0) {
+                        throw new IOException("the server closed the connection");
+                    }
+                    position = 0;
+                    limit = got;
+                }
+                byte b = buffer[position++];
+                if (b == '\n' && n > 0 && answer[n - 1] == '\n') {
+                    return n - 1;
+                }
+                if (n < answer.length) {
+                    answer[n++] = b;
+                }
+            }
+        }
+
+        String firstWord(int length) {
+            return PolicyLoad.firstWord(answer, length);
+        }
     }
 
     static String request(Profile p, String instance) {
@@ -166,23 +284,6 @@ public final class PolicyLoad {
                 + "\nsize=0\netrn_domain=\nstress=\nsasl_method=\nsasl_username=\nsasl_sender=\nccert_subject=\n"
                 + "ccert_issuer=\nccert_fingerprint=\nencryption_protocol=\nencryption_cipher=\nencryption_keysize=0\n"
                 + "server_address=127.0.0.1\nserver_port=25\npolicy_context=\n\n";
-    }
-
-    /** Reads up to the empty line that ends an answer; its length without it. */
-    private static int readAnswer(InputStream in, byte[] buffer) throws IOException {
-        int n = 0;
-        while (true) {
-            int b = in.read();
-            if (b < 0) {
-                throw new IOException("the server closed the connection");
-            }
-            if (b == '\n' && n > 0 && buffer[n - 1] == '\n') {
-                return n - 1;
-            }
-            if (n < buffer.length) {
-                buffer[n++] = (byte) b;
-            }
-        }
     }
 
     private static String firstWord(byte[] answer, int length) {
