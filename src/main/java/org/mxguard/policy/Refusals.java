@@ -19,14 +19,26 @@ public final class Refusals {
      * @param log    the front end's logger
      */
     public static Optional<Reply> of(Verdict verdict, boolean dryRun, String client, String where, Logger log) {
+        return of(verdict, dryRun, client, where, verdict.decisions(), log);
+    }
+
+    /**
+     * The same, with the verdict's decisions as the log line shows them given: their text made once
+     * for a verdict given many times (the policy service's verdict memory).
+     *
+     * @param decisions what the log line shows for {@code verdict.decisions()}: that list, or its
+     *                  {@code toString()}
+     */
+    public static Optional<Reply> of(Verdict verdict, boolean dryRun, String client, String where, Object decisions,
+            Logger log) {
         if (verdict.action() != Action.REJECT && verdict.action() != Action.TEMPFAIL) {
             return Optional.empty();
         }
         if (dryRun) {
-            log.info("{}: dry run: would have answered {} at {}: {}", client, verdict.reply(), where, verdict.decisions());
+            log.info("{}: dry run: would have answered {} at {}: {}", client, verdict.reply(), where, decisions);
             return Optional.empty();
         }
-        log.info("{}: {} at {}: {}", client, verdict.reply(), where, verdict.decisions());
+        log.info("{}: {} at {}: {}", client, verdict.reply(), where, decisions);
         return Optional.of(verdict.reply());
     }
 }

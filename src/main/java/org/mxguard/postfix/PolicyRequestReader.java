@@ -79,34 +79,42 @@ final class PolicyRequestReader {
     private int readLine() throws IOException {
         int length = 0;
         while (true) {
-            int b = read();
-            if (b < 0) {
+            if (position == limit && !fill()) {
                 if (length == 0) {
                     return -1;
                 }
                 throw new PolicyProtocolException(Kind.TRUNCATED, "connection closed in the middle of a line");
             }
-            if (b == '\n') {
-                return length;
+            // the buffered bytes up to the LF (or all of them) at once, not one call a byte
+            int start = position;
+            int lf = start;
+            while (lf < limit && buffer[lf] != '\n') {
+                lf++;
             }
-            if (length + 1 >= maxLineBytes) {
+            int n = lf - start;
+            if (length + n >= maxLineBytes) {
                 // the LF counts too: a line of exactly the limit, newline included, is allowed
                 throw new PolicyProtocolException(Kind.LINE_TOO_LONG, "a line longer than " + maxLineBytes + " bytes");
             }
-            line[length++] = (byte) b;
+            System.arraycopy(buffer, start, line, length, n);
+            length += n;
+            if (lf < limit) {
+                position = lf + 1;
+                return length;
+            }
+            position = limit;
         }
     }
 
-    private int read() throws IOException {
-        if (position == limit) {
-            int n = in.read(buffer, 0, buffer.length);
-            if (n <= 0) {
-                return -1;
-            }
-            position = 0;
-            limit = n;
+    /** Reads more into the buffer; false at the end of the stream. */
+    private boolean fill() throws IOException {
+        int n = in.read(buffer, 0, buffer.length);
+        if (n <= 0) {
+            return false;
         }
-        return buffer[position++] & 0xff;
+        position = 0;
+        limit = n;
+        return true;
     }
 
     private static byte[][] names() {

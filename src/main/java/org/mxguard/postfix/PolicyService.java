@@ -142,7 +142,8 @@ public final class PolicyService {
         if (session.ranChecks() && state.isRcptOrLater() && evaluation.results().stream()
                 .noneMatch(r -> r.result() == Result.TEMPERROR)) {
             verdicts.put(key, new Remembered(session.facts(), evaluation,
-                    List.copyOf(PrependedFields.of(settings.authservId(), session.facts(), evaluation))));
+                    List.copyOf(PrependedFields.of(settings.authservId(), session.facts(), evaluation)),
+                    evaluation.verdict().decisions().toString()));
         }
         PolicyAnswer answer = answer(request, session, evaluation);
         record(request, session, client.get(), answer, evaluation);
@@ -152,7 +153,8 @@ public final class PolicyService {
     /** @param remembered a verdict on the same client, HELO and sender, for a transaction not yet seen */
     private PolicySession session(InetAddress client, String clientText, String instance, Remembered remembered) {
         Function<String, PolicySession> fresh = key -> remembered != null
-                ? PolicySession.remembered(remembered.facts(), remembered.evaluation(), remembered.fields())
+                ? PolicySession.remembered(remembered.facts(), remembered.evaluation(), remembered.fields(),
+                        remembered.decisions())
                 : new PolicySession(checks.apply(client));
         if (instance.isEmpty()) {
             return fresh.apply(""); // before MAIL FROM there is no transaction to remember
@@ -164,12 +166,14 @@ public final class PolicyService {
     private record VerdictKey(String client, String helo, String sender) {
     }
 
-    private record Remembered(SessionFacts facts, Evaluator.Evaluation evaluation, List<String> fields) {
+    /** @param decisions the text of the verdict's decisions, for refusals' log lines */
+    private record Remembered(SessionFacts facts, Evaluator.Evaluation evaluation, List<String> fields,
+            String decisions) {
     }
 
     private PolicyAnswer answer(PolicyRequest request, PolicySession session, Evaluator.Evaluation evaluation) {
         Optional<Reply> refusal = Refusals.of(evaluation.verdict(), settings.dryRun(), request.clientAddressAttribute(),
-                request.state().stage() + " <" + request.recipient() + ">", log);
+                request.state().stage() + " <" + request.recipient() + ">", session.decisionsForLog(evaluation), log);
         if (refusal.isPresent()) {
             return new PolicyAnswer.Refusal(refusal.get());
         }

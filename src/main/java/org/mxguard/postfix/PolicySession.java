@@ -22,6 +22,7 @@ final class PolicySession {
     private final SessionChecks checks;
     private final SessionFacts rememberedFacts;
     private final List<String> rememberedFields;
+    private final String rememberedDecisions;
     private final long started = System.nanoTime();
 
     private boolean heloGiven;
@@ -36,21 +37,31 @@ final class PolicySession {
         this.checks = Objects.requireNonNull(checks, "checks");
         this.rememberedFacts = null;
         this.rememberedFields = null;
+        this.rememberedDecisions = null;
     }
 
-    private PolicySession(SessionFacts facts, Evaluator.Evaluation evaluation, List<String> fields) {
+    private PolicySession(SessionFacts facts, Evaluator.Evaluation evaluation, List<String> fields, String decisions) {
         this.checks = null;
         this.rememberedFacts = Objects.requireNonNull(facts, "facts");
         this.rememberedFields = List.copyOf(fields);
+        this.rememberedDecisions = Objects.requireNonNull(decisions, "decisions");
         this.verdict = CompletableFuture.completedFuture(Objects.requireNonNull(evaluation, "evaluation"));
     }
 
     /**
      * A transaction whose client, HELO and sender were judged a moment ago: the same verdict and the
      * same header fields (rendered once), no checks.
+     *
+     * @param decisions the text of the verdict's decisions, for a refusal's log line (made once)
      */
-    static PolicySession remembered(SessionFacts facts, Evaluator.Evaluation evaluation, List<String> fields) {
-        return new PolicySession(facts, evaluation, fields);
+    static PolicySession remembered(SessionFacts facts, Evaluator.Evaluation evaluation, List<String> fields,
+            String decisions) {
+        return new PolicySession(facts, evaluation, fields, decisions);
+    }
+
+    /** What a refusal's log line shows for the verdict's decisions: their text, made once when remembered. */
+    Object decisionsForLog(Evaluator.Evaluation evaluation) {
+        return rememberedDecisions != null ? rememberedDecisions : evaluation.verdict().decisions();
     }
 
     /** True when this session ran checks of its own (its verdict may be remembered for others). */

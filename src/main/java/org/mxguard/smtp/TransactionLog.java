@@ -61,7 +61,7 @@ public final class TransactionLog {
      * compares them).
      */
     public static String toJson(TransactionRecord r) {
-        StringBuilder out = new StringBuilder(1024);
+        StringBuilder out = new StringBuilder(2048); // an accepted message's line with six checks is over 1024
         out.append("{\"time\":\"");
         time(out, r.time());
         out.append("\",\"event\":\"").append(r.outcome().event().text());
@@ -178,10 +178,18 @@ public final class TransactionLog {
      */
     private static void escaped(StringBuilder out, String value) {
         int length = value.length();
+        int first = 0;
+        while (first < length && !escapes(value.charAt(first))) {
+            first++;
+        }
+        if (first == length) {
+            out.append(value); // nearly always: nothing to escape, one copy
+            return;
+        }
         int plain = 0;
-        for (int i = 0; i < length; i++) {
+        for (int i = first; i < length; i++) {
             char c = value.charAt(i);
-            if (c >= 0x20 && c != '"' && c != '\\' && (c < 0x80 || (c > 0x9f && c != 0x2028 && c != 0x2029))) {
+            if (!escapes(c)) {
                 continue;
             }
             out.append(value, plain, i);
@@ -202,6 +210,10 @@ public final class TransactionLog {
             }
         }
         out.append(value, plain, length);
+    }
+
+    private static boolean escapes(char c) {
+        return c < 0x20 || c == '"' || c == '\\' || (c >= 0x80 && (c <= 0x9f || c == 0x2028 || c == 0x2029));
     }
 
     /** The second last rendered ("2025-01-01T00:00:00."), shared by the threads that write lines. */

@@ -109,4 +109,45 @@ class PolicyRequestReaderTest {
         assertThat(reader("client_address=not-an-ip\n\n").next().clientAddress()).isEmpty();
         assertThat(reader("protocol_state=BDAT\n\n").next().state()).isEqualTo(ProtocolState.OTHER);
     }
+
+    /** Reads in pieces of a few bytes: lines are put together across reads, the limits still exact. */
+    private static PolicyRequestReader trickling(String text, int piece, int maxLine) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        return new PolicyRequestReader(new java.io.InputStream() {
+            private int at;
+
+            @Override
+            public int read() {
+                return at < bytes.length ? bytes[at++] & 0xff : -1;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                if (at >= bytes.length) {
+                    return -1;
+                }
+                int n = Math.min(Math.min(len, piece), bytes.length - at);
+                System.arraycopy(bytes, at, b, off, n);
+                at += n;
+                return n;
+            }
+        }, maxLine, 32768);
+    }
+
+    @Test
+    void linesArrivingInPiecesReadAsWhole() throws IOException {
+        String exactly = "sender=" + "b".repeat(512 - "sender=".length() - 1) + "\n";
+        for (int piece : new int[] {1, 2, 3, 7, 100, 511, 512, 513}) {
+            PolicyRequestReader r = trickling("\r\nprotocol_state=RCPT\r\nhelo_name=mx.example.org\nx_other=1\n"
+                    + exactly + "\ninstance=7\n\n", piece, 512);
+            PolicyRequest first = r.next();
+            assertThat(first.state()).isEqualTo(ProtocolState.RCPT);
+            assertThat(first.helo()).isEqualTo("mx.example.org");
+            assertThat(first.sender()).hasSize(512 - 8);
+            assertThat(r.next().instance()).isEqualTo("7");
+            assertThat(r.next()).isNull();
+            assertThat(failure(trickling("sender=a" + exactly + "\n", piece, 512))).isEqualTo(Kind.LINE_TOO_LONG);
+            assertThat(failure(trickling("sender=abc", piece, 512))).isEqualTo(Kind.TRUNCATED);
+        }
+    }
 }
