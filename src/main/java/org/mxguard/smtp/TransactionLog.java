@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.mxguard.policy.Reply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,28 +91,8 @@ public final class TransactionLog {
             reply(out, refused.reply());
             out.append('}');
         }
-        out.append("],\"checks\":[");
-        first = true;
-        for (TransactionRecord.CheckEntry check : r.checks()) {
-            out.append(first ? "{" : ",{");
-            first = false;
-            field(out, "\"name\":", check.name());
-            field(out, ",\"result\":", check.result().text());
-            field(out, ",\"problem\":", check.problem());
-            field(out, ",\"reason\":", check.reason());
-            field(out, ",\"action\":", check.action() == null ? null : check.action().text());
-            out.append('}');
-        }
-        out.append(']');
-        if (r.verdict() == null) {
-            out.append(",\"verdict\":null");
-        } else {
-            field(out, ",\"verdict\":{\"action\":", r.verdict().action().text());
-            out.append(",\"reply\":");
-            reply(out, r.verdict().reply());
-            field(out, ",\"stage\":", r.verdict().stage());
-            out.append('}');
-        }
+        out.append("],\"checks\":");
+        checksAndVerdict(out, r.checks(), r.verdict());
         out.append(",\"dry-run\":").append(r.dryRun());
         field(out, ",\"queue-id\":", r.queueId());
         out.append(",\"size\":");
@@ -125,6 +107,62 @@ public final class TransactionLog {
         number(out, millis(r.sessionTime()));
         out.append('}');
         return out.toString();
+    }
+
+    /**
+     * The checks and the verdict, as {@code [...],"verdict":...}: most of the line, and the same for
+     * every answer from one remembered verdict, so the text is kept for the last verdicts written.
+     */
+    private static void checksAndVerdict(StringBuilder out, List<TransactionRecord.CheckEntry> checks,
+            TransactionRecord.VerdictEntry verdict) {
+        if (checks.isEmpty()) {
+            renderChecksAndVerdict(out, checks, verdict);
+            return;
+        }
+        int hash = checks.hashCode() * 31 + Objects.hashCode(verdict);
+        int slot = (hash ^ (hash >>> 16)) & (FRAGMENTS.length() - 1);
+        Fragment kept = FRAGMENTS.get(slot);
+        // the entries' strings are mostly the same instances each time: equals is cheap
+        if (kept != null && kept.hash() == hash && kept.checks().equals(checks) && Objects.equals(kept.verdict(), verdict)) {
+            out.append(kept.json());
+            return;
+        }
+        int start = out.length();
+        renderChecksAndVerdict(out, checks, verdict);
+        FRAGMENTS.set(slot, new Fragment(hash, List.copyOf(checks), verdict, out.substring(start)));
+    }
+
+    /** Rendered checks and verdict, by the hash of the pair: a few dozen, each replaced by the next in its slot. */
+    private record Fragment(int hash, List<TransactionRecord.CheckEntry> checks, TransactionRecord.VerdictEntry verdict,
+            String json) {
+    }
+
+    private static final AtomicReferenceArray<Fragment> FRAGMENTS = new AtomicReferenceArray<>(64);
+
+    private static void renderChecksAndVerdict(StringBuilder out, List<TransactionRecord.CheckEntry> checks,
+            TransactionRecord.VerdictEntry verdict) {
+        out.append('[');
+        boolean first = true;
+        for (TransactionRecord.CheckEntry check : checks) {
+            out.append(first ? "{" : ",{");
+            first = false;
+            field(out, "\"name\":", check.name());
+            field(out, ",\"result\":", check.result().text());
+            field(out, ",\"problem\":", check.problem());
+            field(out, ",\"reason\":", check.reason());
+            field(out, ",\"action\":", check.action() == null ? null : check.action().text());
+            out.append('}');
+        }
+        out.append(']');
+        if (verdict == null) {
+            out.append(",\"verdict\":null");
+        } else {
+            field(out, ",\"verdict\":{\"action\":", verdict.action().text());
+            out.append(",\"reply\":");
+            reply(out, verdict.reply());
+            field(out, ",\"stage\":", verdict.stage());
+            out.append('}');
+        }
     }
 
     private static void field(StringBuilder out, String nameAndColon, String value) {

@@ -77,7 +77,10 @@ class TransactionLogJacksonTest {
                     .sessionTime(Duration.ofMillis(Math.abs((long) questions)));
         }
         TransactionRecord record = b.build();
-        assertThat(TransactionLog.toJson(record)).isEqualTo(jackson(record));
+        String expected = jackson(record);
+        assertThat(TransactionLog.toJson(record)).isEqualTo(expected);
+        assertThat(TransactionLog.toJson(record)).as("again, its checks and verdict kept").isEqualTo(expected);
+        assertThat(TransactionLog.toJson(b.build())).as("an equal record").isEqualTo(expected);
     }
 
     @Test
