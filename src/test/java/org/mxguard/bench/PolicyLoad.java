@@ -6,11 +6,15 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,14 +30,17 @@ import org.mxguard.testbed.TestZones;
  *
  * <pre>
  * PolicyLoad --server 127.0.0.1:PORT [--connections 16] [--warmup 2000] [--warmup-seconds 30]
- *            [--requests 200000] [--seconds 20] [--state RCPT] [--label NAME]
+ *            [--requests 200000] [--seconds 20] [--state RCPT] [--label NAME] [--service-pids PID,...]
  * </pre>
  * First {@code warmup} requests or {@code warmup-seconds}, whichever ends first (uncounted: every
  * profile many times, so every DNS answer is cached and a JIT has compiled the hot paths), then at
  * most {@code requests} requests or {@code seconds} seconds, whichever ends first. {@code --state
  * VRFY} sends requests that no service checks: the protocol's own cost. Prints one line: {@code policyload label= connections= requests=
- * elapsed_s= per_s= p50_us= p99_us= p999_us= max_us= answers=ACTION:COUNT,...} (answers: the first word
- * of each action, to check that the rules fired as meant).
+ * elapsed_s= per_s= p50_us= p99_us= p999_us= max_us= answers=ACTION:COUNT,... service_cpu_us=
+ * client_cpu_us=} (answers: the first word of each action, to check that the rules fired as meant;
+ * the CPU time per request during the measurement of the service's processes, {@code --service-pids}
+ * and their descendants, and of this load client: on a machine whose cores the two share, what the
+ * service itself costs per request, whatever the client takes from it).
  */
 public final class PolicyLoad {
     /** What Postfix sends about a client; client_name is "unknown" unless the PTR name resolves back. */
@@ -75,19 +82,62 @@ public final class PolicyLoad {
         String label = o.getOrDefault("label", address.toString());
         STATE = o.getOrDefault("state", "RCPT"); // VRFY: requests no service checks, the protocol alone
 
+        List<Long> servicePids = o.containsKey("service-pids")
+                ? Arrays.stream(o.get("service-pids").split(",")).filter(p -> !p.isBlank()).map(Long::parseLong).toList()
+                : List.of();
+
         run(address, connections, warmup, Long.MAX_VALUE, warmupSeconds, null); // warm-up, uncounted
         Map<String, LongAdder> answers = new ConcurrentHashMap<>();
+        long serviceCpu = cpuMillis(servicePids);
+        long clientCpu = cpuMillis(List.of(ProcessHandle.current().pid()));
         long start = System.nanoTime();
         long[][] latencies = run(address, connections, 0, requests, seconds, answers);
         double elapsed = (System.nanoTime() - start) / 1e9;
+        serviceCpu = cpuMillis(servicePids) - serviceCpu;
+        clientCpu = cpuMillis(List.of(ProcessHandle.current().pid())) - clientCpu;
         long[] all = Arrays.stream(latencies).flatMapToLong(Arrays::stream).sorted().toArray();
         StringBuilder counts = new StringBuilder();
         new TreeMap<>(answers).forEach((k, v) -> counts.append(counts.isEmpty() ? "" : ",").append(k).append(':').append(v));
         System.out.printf(Locale.ROOT, "policyload label=%s connections=%d requests=%d elapsed_s=%.2f per_s=%.0f "
-                + "p50_us=%d p99_us=%d p999_us=%d max_us=%d answers=%s%n", label, connections, all.length, elapsed,
-                all.length / elapsed, pct(all, 0.50), pct(all, 0.99), pct(all, 0.999),
-                all.length == 0 ? 0 : all[all.length - 1] / 1000, counts);
+                + "p50_us=%d p99_us=%d p999_us=%d max_us=%d answers=%s service_cpu_us=%s client_cpu_us=%.1f%n", label,
+                connections, all.length, elapsed, all.length / elapsed, pct(all, 0.50), pct(all, 0.99), pct(all, 0.999),
+                all.length == 0 ? 0 : all[all.length - 1] / 1000, counts,
+                servicePids.isEmpty() ? "?" : String.format(Locale.ROOT, "%.1f", perRequestMicros(serviceCpu, all.length)),
+                perRequestMicros(clientCpu, all.length));
     }
+
+    private static double perRequestMicros(long millis, long requests) {
+        return requests == 0 ? 0 : millis * 1000.0 / requests;
+    }
+
+    /**
+     * User + system CPU milliseconds of these processes and their live descendants, reaped children
+     * included (a reaped child's time moves into its parent's cutime/cstime), from /proc.
+     */
+    static long cpuMillis(List<Long> pids) {
+        Set<Long> all = new LinkedHashSet<>();
+        for (long pid : pids) {
+            all.add(pid);
+            ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> all.add(d.pid())));
+        }
+        long ticks = 0;
+        for (long pid : all) {
+            try {
+                String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                // utime stime cutime cstime: fields 14-17 of proc(5), 11-14 after the state
+                for (int i = 11; i <= 14; i++) {
+                    ticks += Long.parseLong(fields[i]);
+                }
+            } catch (IOException | RuntimeException e) {
+                // ended between the listing and the read: its time is in its parent's cutime now
+            }
+        }
+        return ticks * 1000 / CLOCK_TICKS_PER_SECOND;
+    }
+
+    /** Linux's USER_HZ, the unit of /proc/PID/stat's times: 100 on every common architecture. */
+    private static final long CLOCK_TICKS_PER_SECOND = 100;
 
     private static long pct(long[] sorted, double p) {
         return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)] / 1000;
