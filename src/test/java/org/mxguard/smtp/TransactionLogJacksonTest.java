@@ -39,16 +39,7 @@ class TransactionLogJacksonTest {
                 '\b', '\t', '\u001c', '\u001f', '\u0000', '"', '\\', '/', '{', '}', '\u007f', '\u0080', '\u009f',
                 '\u00a0', 'é', '日', '\ud83d', '\ude00', '\ufffd', '\uffff');
         Arbitrary<Character> any = Arbitraries.chars().range('\u0000', '\uffff');
-        return Arbitraries.frequencyOf(
-                        net.jqwik.api.Tuple.of(3, troublesome),
-                        net.jqwik.api.Tuple.of(2, any),
-                        net.jqwik.api.Tuple.of(5, Arbitraries.chars().alpha()))
-                .list().ofMaxSize(30)
-                .map(chars -> {
-                    StringBuilder b = new StringBuilder(chars.size());
-                    chars.forEach(b::append);
-                    return b.toString();
-                });
+        return AwkwardText.strings(troublesome, any, 30);
     }
 
     @Provide

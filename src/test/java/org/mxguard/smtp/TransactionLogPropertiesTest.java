@@ -27,16 +27,7 @@ class TransactionLogPropertiesTest {
                 '\u001c', '\u001d', '\u001e', '\u0000', '\t', '"', '\\', '{', '}', '\u007f', '\u009b', 'é', '日');
         Arbitrary<Character> any = Arbitraries.chars().range('\u0000', '\uffff')
                 .filter(c -> !Character.isSurrogate(c));
-        return Arbitraries.frequencyOf(
-                        net.jqwik.api.Tuple.of(3, troublesome),
-                        net.jqwik.api.Tuple.of(2, any),
-                        net.jqwik.api.Tuple.of(5, Arbitraries.chars().alpha()))
-                .list().ofMaxSize(40)
-                .map(chars -> {
-                    StringBuilder b = new StringBuilder(chars.size());
-                    chars.forEach(b::append);
-                    return b.toString();
-                });
+        return AwkwardText.strings(troublesome, any, 40);
     }
 
     @Property(tries = 300)
