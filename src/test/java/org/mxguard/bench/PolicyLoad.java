@@ -5,6 +5,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +36,12 @@ import org.mxguard.testbed.TestZones;
  * <pre>
  * PolicyLoad --server 127.0.0.1:PORT [--connections 16] [--warmup 2000] [--warmup-seconds 30]
  *            [--requests 200000] [--seconds 20] [--state RCPT] [--label NAME] [--service-pids PID,...]
+ *            [--io selector|threads]
  * </pre>
+ * The connections behave as Postfix's smtpd processes do either way: one request at a time each,
+ * the next sent when the answer is in. {@code --io selector} (the default) serves them all from one
+ * thread: the client then costs about half the CPU per request of a blocking thread per connection
+ * ({@code --io threads}), CPU it would otherwise take from the service on a machine they share.
  * First {@code warmup} requests or {@code warmup-seconds}, whichever ends first (uncounted: every
  * profile many times, so every DNS answer is cached and a JIT has compiled the hot paths), then at
  * most {@code requests} requests or {@code seconds} seconds, whichever ends first. {@code --state
@@ -63,6 +73,8 @@ public final class PolicyLoad {
     private static final AtomicLong RUNS = new AtomicLong();
     private static volatile String RUN;
     private static volatile String STATE = "RCPT";
+    /** One thread and a selector for every connection (the default), or a blocking thread per connection. */
+    private static volatile boolean SELECTOR = true;
 
     private PolicyLoad() {
     }
@@ -81,6 +93,7 @@ public final class PolicyLoad {
         long warmupSeconds = Long.parseLong(o.getOrDefault("warmup-seconds", "30"));
         String label = o.getOrDefault("label", address.toString());
         STATE = o.getOrDefault("state", "RCPT"); // VRFY: requests no service checks, the protocol alone
+        SELECTOR = !o.getOrDefault("io", "selector").equals("threads");
 
         List<Long> servicePids = o.containsKey("service-pids")
                 ? Arrays.stream(o.get("service-pids").split(",")).filter(p -> !p.isBlank()).map(Long::parseLong).toList()
@@ -151,6 +164,9 @@ public final class PolicyLoad {
             Map<String, LongAdder> answers) throws Exception {
         RUN = "bench" + RUNS.incrementAndGet() + "." + Long.toHexString(System.nanoTime());
         long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        if (SELECTOR) {
+            return selectorRun(address, connections, count > 0 ? count : limit, deadline, answers);
+        }
         AtomicLong budget = new AtomicLong(count > 0 ? count : limit);
         long[][] latencies = new long[connections][];
         List<Thread> threads = new ArrayList<>();
@@ -179,17 +195,7 @@ public final class PolicyLoad {
             Map<String, LongAdder> answers) throws IOException {
         long[] times = new long[1 << 16];
         int n = 0;
-        // each profile's request as bytes, around its instance: the same bytes as request(p, instance)
-        byte[][] before = new byte[PROFILES.size()][];
-        byte[][] after = new byte[PROFILES.size()][];
-        for (int i = 0; i < PROFILES.size(); i++) {
-            String text = request(PROFILES.get(i), "\u0000");
-            int at = text.indexOf('\u0000');
-            before[i] = text.substring(0, at).getBytes(StandardCharsets.UTF_8);
-            after[i] = text.substring(at + 1).getBytes(StandardCharsets.UTF_8);
-        }
-        byte[] prefix = (RUN + "." + id + ".").getBytes(StandardCharsets.US_ASCII);
-        byte[] request = new byte[8192];
+        Requests requests = new Requests(id);
         try (Socket socket = new Socket()) {
             socket.setTcpNoDelay(true);
             socket.connect(address, 5000);
@@ -202,15 +208,10 @@ public final class PolicyLoad {
                 AnswerReader reader = new AnswerReader(in);
                 long seq = 0;
                 while (budget.getAndDecrement() > 0 && System.nanoTime() < deadline) {
-                    int profile = (int) ((id + seq) % PROFILES.size());
-                    int length = 0;
-                    length = put(request, length, before[profile]);
-                    length = put(request, length, prefix);
-                    length = putDecimal(request, length, seq++);
-                    length = put(request, length, after[profile]);
+                    int length = requests.next(seq++);
                     long t0 = System.nanoTime();
                     Watchdog.started(socket, t0);
-                    out.write(request, 0, length);
+                    out.write(requests.bytes, 0, length);
                     int answerLength = reader.readAnswer();
                     long took = System.nanoTime() - t0;
                     Watchdog.started(socket, 0);
@@ -227,6 +228,147 @@ public final class PolicyLoad {
             }
         }
         return Arrays.copyOf(times, n);
+    }
+
+    /** One connection's requests, as bytes: profile after profile, each a new transaction (its own instance). */
+    private static final class Requests {
+        private static final byte[][] BEFORE = new byte[PROFILES.size()][];
+        private static final byte[][] AFTER = new byte[PROFILES.size()][];
+        private final int id;
+        private final byte[] prefix;
+        /** The request {@link #next} put together; the same bytes as {@link #request}. */
+        final byte[] bytes = new byte[8192];
+
+        Requests(int id) {
+            this.id = id;
+            this.prefix = (RUN + "." + id + ".").getBytes(StandardCharsets.US_ASCII);
+        }
+
+        static {
+            for (int i = 0; i < PROFILES.size(); i++) {
+                String text = request(PROFILES.get(i), "\u0000");
+                int at = text.indexOf('\u0000');
+                BEFORE[i] = text.substring(0, at).getBytes(StandardCharsets.UTF_8);
+                AFTER[i] = text.substring(at + 1).getBytes(StandardCharsets.UTF_8);
+            }
+        }
+
+        /** Puts request number {@code seq} into {@link #bytes}; its length. */
+        int next(long seq) {
+            int profile = (int) ((id + seq) % PROFILES.size());
+            int length = put(bytes, 0, BEFORE[profile]);
+            length = put(bytes, length, prefix);
+            length = putDecimal(bytes, length, seq);
+            return put(bytes, length, AFTER[profile]);
+        }
+    }
+
+    /** A connection of {@link #selectorRun}: its requests, what it has read, its latencies. */
+    private static final class Connection {
+        final SocketChannel channel;
+        final Requests requests;
+        final ByteBuffer in = ByteBuffer.allocate(8192);
+        long[] times = new long[1 << 16];
+        int n;
+        long seq;
+        long sentAt;
+
+        Connection(SocketChannel channel, int id) {
+            this.channel = channel;
+            this.requests = new Requests(id);
+        }
+
+        void send() throws IOException {
+            ByteBuffer out = ByteBuffer.wrap(requests.bytes, 0, requests.next(seq++));
+            sentAt = System.nanoTime();
+            while (out.hasRemaining()) {
+                channel.write(out); // a few hundred bytes into an empty socket buffer: at once
+            }
+        }
+    }
+
+    /**
+     * {@link #run} with one thread: every connection non-blocking under one selector, each sending its
+     * next request when its answer is in, until {@code budget} requests are sent or the deadline.
+     */
+    private static long[][] selectorRun(InetSocketAddress address, int connections, long budget, long deadline,
+            Map<String, LongAdder> answers) throws IOException {
+        List<Connection> all = new ArrayList<>();
+        try (Selector selector = Selector.open()) {
+            try {
+                int waiting = 0;
+                for (int c = 0; c < connections; c++) {
+                    SocketChannel channel = SocketChannel.open(address);
+                    channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                    channel.configureBlocking(false);
+                    Connection connection = new Connection(channel, c);
+                    all.add(connection);
+                    channel.register(selector, SelectionKey.OP_READ, connection);
+                    if (budget-- > 0) {
+                        connection.send();
+                        waiting++;
+                    }
+                }
+                long lastProgress = System.nanoTime();
+                while (waiting > 0) {
+                    if (selector.select(1000) == 0) {
+                        if (System.nanoTime() - lastProgress > Watchdog.TIMEOUT_NANOS) {
+                            throw new IOException("no answer for " + Watchdog.TIMEOUT_NANOS / 1_000_000_000L + " s");
+                        }
+                        continue;
+                    }
+                    lastProgress = System.nanoTime();
+                    for (SelectionKey key : selector.selectedKeys()) {
+                        Connection connection = (Connection) key.attachment();
+                        if (connection.channel.read(connection.in) < 0) {
+                            throw new IOException("the server closed the connection");
+                        }
+                        int end = answerEnd(connection.in);
+                        if (end < 0) {
+                            continue; // the rest of the answer is still on its way
+                        }
+                        long took = System.nanoTime() - connection.sentAt;
+                        if (connection.n == connection.times.length) {
+                            connection.times = Arrays.copyOf(connection.times, connection.n * 2);
+                        }
+                        connection.times[connection.n++] = took;
+                        if (answers != null) {
+                            answers.computeIfAbsent(firstWord(connection.in.array(), end), k -> new LongAdder()).increment();
+                        }
+                        // keep what follows the answer (nothing: the next request is sent only now)
+                        int read = connection.in.position();
+                        connection.in.limit(read).position(end + 2);
+                        connection.in.compact();
+                        if (budget-- > 0 && System.nanoTime() < deadline) {
+                            connection.send();
+                        } else {
+                            waiting--;
+                        }
+                    }
+                    selector.selectedKeys().clear();
+                }
+            } finally {
+                for (Connection connection : all) {
+                    connection.channel.close();
+                }
+            }
+        }
+        long[][] latencies = new long[connections][];
+        for (int c = 0; c < connections; c++) {
+            latencies[c] = Arrays.copyOf(all.get(c).times, all.get(c).n);
+        }
+        return latencies;
+    }
+
+    /** Where the empty line that ends an answer starts in what was read (the "\n\n"'s first byte), or -1. */
+    private static int answerEnd(ByteBuffer read) {
+        byte[] bytes = read.array();
+        for (int i = 1; i < read.position(); i++) {
+            if (bytes[i] == '\n' && bytes[i - 1] == '\n') {
+                return i - 1;
+            }
+        }
+        return -1;
     }
 
     private static int put(byte[] to, int at, byte[] bytes) {
