@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A listener's sockets: binding its addresses, all or none (an address that cannot be bound closes
- * the ones bound before it), and accepting on them, a virtual thread per connection.
+ * the ones bound before it), and accepting on them: a virtual thread per connection, or (for a
+ * listener that only answers and closes, like the trap MX's) on the accepting thread itself.
  */
 public final class ListenSockets implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ListenSockets.class);
@@ -24,15 +25,19 @@ public final class ListenSockets implements AutoCloseable {
     private final List<Thread> acceptors = new ArrayList<>();
     private volatile boolean closing;
 
-    private ListenSockets(List<ServerSocket> sockets) {
+    /** How an accepted connection is served: on a virtual thread of its own, or on the accepting thread. */
+    private final boolean inline;
+
+    private ListenSockets(List<ServerSocket> sockets, boolean inline) {
         this.sockets = List.copyOf(sockets);
+        this.inline = inline;
     }
 
     /**
      * @param what names the listener in the error, e.g. "the trap"
      * @throws IOException naming the address that could not be bound (in use, not local, ...)
      */
-    public static List<ServerSocket> bindAll(List<InetSocketAddress> addresses, String what) throws IOException {
+    static List<ServerSocket> bindAll(List<InetSocketAddress> addresses, String what) throws IOException {
         List<ServerSocket> bound = new ArrayList<>();
         try {
             for (InetSocketAddress address : addresses) {
@@ -70,7 +75,22 @@ public final class ListenSockets implements AutoCloseable {
      */
     public static ListenSockets open(List<InetSocketAddress> addresses, String what, String name, Consumer<Socket> serve)
             throws IOException {
-        ListenSockets listening = new ListenSockets(bindAll(addresses, what));
+        return open(addresses, what, name, serve, false);
+    }
+
+    /**
+     * {@link #open}, but each connection is served on the accepting thread, one after another:
+     * for a listener whose {@code serve} neither reads nor waits (it answers into an empty send
+     * buffer and closes), so that a flood of connections holds no thread per client.
+     */
+    public static ListenSockets openServingInline(List<InetSocketAddress> addresses, String what, String name,
+            Consumer<Socket> serve) throws IOException {
+        return open(addresses, what, name, serve, true);
+    }
+
+    private static ListenSockets open(List<InetSocketAddress> addresses, String what, String name, Consumer<Socket> serve,
+            boolean inline) throws IOException {
+        ListenSockets listening = new ListenSockets(bindAll(addresses, what), inline);
         for (ServerSocket socket : listening.sockets) {
             listening.acceptors.add(Thread.ofVirtual().name(name + "-accept-" + socket.getLocalPort())
                     .start(() -> listening.accept(socket, name, serve)));
@@ -121,7 +141,11 @@ public final class ListenSockets implements AutoCloseable {
                 }
                 continue;
             }
-            Thread.ofVirtual().name(name + "-session").start(() -> serve.accept(socket));
+            if (inline) {
+                serve.accept(socket);
+            } else {
+                Thread.ofVirtual().name(name + "-session").start(() -> serve.accept(socket));
+            }
         }
     }
 }

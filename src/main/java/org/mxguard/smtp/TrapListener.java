@@ -3,11 +3,9 @@ package org.mxguard.smtp;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.mxguard.dns.DnsNames;
@@ -36,9 +34,7 @@ public final class TrapListener implements AutoCloseable {
     private static final byte[] REPLY_BYTES = (REPLY + "\r\n").getBytes(StandardCharsets.US_ASCII);
 
     private final TrapMx trap;
-    private final List<ServerSocket> listeners = new ArrayList<>();
-    private final List<Thread> acceptors = new ArrayList<>();
-    private volatile boolean closing;
+    private ListenSockets sockets;
 
     private TrapListener(TrapMx trap) {
         this.trap = Objects.requireNonNull(trap, "trap");
@@ -55,53 +51,32 @@ public final class TrapListener implements AutoCloseable {
             throw new IllegalArgumentException("no address for the trap to listen on");
         }
         TrapListener listener = new TrapListener(trap);
-        listener.listeners.addAll(ListenSockets.bindAll(addresses, "the trap"));
-        for (ServerSocket socket : listener.listeners) {
-            listener.acceptors.add(Thread.ofVirtual().name("trap-accept-" + socket.getLocalPort())
-                    .start(() -> listener.accept(socket)));
-        }
+        listener.sockets = ListenSockets.openServingInline(addresses, "the trap", "trap", listener::answer);
         return listener;
     }
 
     /** The addresses actually bound (a port 0 in the request is the chosen port here). */
     public List<InetSocketAddress> addresses() {
-        return listeners.stream().map(l -> (InetSocketAddress) l.getLocalSocketAddress()).toList();
+        return sockets.addresses();
     }
 
-    private void accept(ServerSocket listener) {
-        String where = DnsNames.text((InetSocketAddress) listener.getLocalSocketAddress());
-        while (!closing) {
-            Socket socket;
-            try {
-                socket = listener.accept();
-            } catch (IOException e) {
-                if (closing || listener.isClosed()) {
-                    return;
-                }
-                // e.g. out of file descriptors under a flood: pause, and keep the trap open
-                log.error("trap: accepting on {} failed: {}", where, e.toString());
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException stop) {
-                    return;
-                }
-                continue;
+    /** Records the client and answers 421; on the accepting thread (see the class comment). */
+    private void answer(Socket socket) {
+        String where = DnsNames.text((InetSocketAddress) socket.getLocalSocketAddress());
+        try (socket) {
+            InetAddress client = DnsNames.canonical(socket.getInetAddress());
+            boolean first = trap.record(client);
+            if (first) {
+                log.info("{}: TRAP: connected to the trap MX on {}; recorded for {} (action {})",
+                        DnsNames.text(client), where, text(trap.expiry()), trap.action().text());
+            } else { // a bot hammering the trap would fill the log
+                log.debug("{}: TRAP: connected to the trap MX on {} again; recorded for {} from now",
+                        DnsNames.text(client), where, text(trap.expiry()));
             }
-            try (socket) {
-                InetAddress client = DnsNames.canonical(socket.getInetAddress());
-                boolean first = trap.record(client);
-                if (first) {
-                    log.info("{}: TRAP: connected to the trap MX on {}; recorded for {} (action {})",
-                            DnsNames.text(client), where, text(trap.expiry()), trap.action().text());
-                } else { // a bot hammering the trap would fill the log
-                    log.debug("{}: TRAP: connected to the trap MX on {} again; recorded for {} from now",
-                            DnsNames.text(client), where, text(trap.expiry()));
-                }
-                socket.getOutputStream().write(REPLY_BYTES);
-                socket.getOutputStream().flush();
-            } catch (IOException | RuntimeException e) {
-                log.debug("trap: connection on {}: {}", where, e.toString()); // it went away: recorded anyway
-            }
+            socket.getOutputStream().write(REPLY_BYTES);
+            socket.getOutputStream().flush();
+        } catch (IOException | RuntimeException e) {
+            log.debug("trap: connection on {}: {}", where, e.toString()); // it went away: recorded anyway
         }
     }
 
@@ -115,21 +90,6 @@ public final class TrapListener implements AutoCloseable {
     /** Stops accepting. */
     @Override
     public void close() {
-        closing = true;
-        for (ServerSocket socket : listeners) {
-            try {
-                socket.close();
-            } catch (IOException e) {
-                // closing anyway
-            }
-        }
-        for (Thread acceptor : acceptors) {
-            try {
-                acceptor.join(Duration.ofSeconds(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+        sockets.close();
     }
 }
