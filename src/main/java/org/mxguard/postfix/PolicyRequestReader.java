@@ -1,120 +1,126 @@
 package org.mxguard.postfix;
 
-import java.io.IOException;
-import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.mxguard.postfix.PolicyProtocolException.Kind;
 
 /**
- * Reads policy requests from one connection: {@code name=value} lines ending in LF (a CR before it is
- * dropped), up to an empty line. Lines and requests are limited in size, so that a client cannot make
- * the server hold an unbounded request. Only the attributes mxguard uses are kept ({@link
- * PolicyRequest#USED}); the others are checked for form and dropped. Values are UTF-8 (SMTPUTF8
- * addresses); bytes that are not become U+FFFD. Empty lines between requests are skipped. It buffers
- * the stream itself, without a lock per byte. Not thread-safe: one per connection.
+ * Reads policy requests from one connection as its bytes arrive: {@code name=value} lines ending in LF
+ * (a CR before it is dropped), up to an empty line. The bytes come in whatever pieces the socket
+ * gives; a line or request cut between two reads is put together. Lines and requests are limited in
+ * size, so that a client cannot make the server hold an unbounded request. Only the attributes mxguard
+ * uses are kept ({@link PolicyRequest#USED}); the others are checked for form and dropped. Values are
+ * UTF-8 (SMTPUTF8 addresses); bytes that are not become U+FFFD. Empty lines between requests are
+ * skipped. Not thread-safe: one per connection.
  */
 final class PolicyRequestReader {
-    private final InputStream in;
     private final int maxLineBytes;
     private final int maxRequestBytes;
     private final byte[] line;
-    private final byte[] buffer = new byte[8192];
     /** The names of {@link PolicyRequest#USED} in ASCII, by their index: a line's name is matched without a String. */
     private static final byte[][] NAMES = names();
-    private int position;
-    private int limit;
+    /** The bytes of the line under way, in {@link #line}. */
+    private int length;
+    /** The request under way, by PolicyRequest's index; made with its first attribute kept. */
+    private String[] attributes;
+    /** An attribute line of the request under way was read (one mxguard does not use counts too). */
+    private boolean inRequest;
+    private int requestBytes;
 
-    PolicyRequestReader(InputStream in, int maxLineBytes, int maxRequestBytes) {
-        this.in = in;
+    PolicyRequestReader(int maxLineBytes, int maxRequestBytes) {
         this.maxLineBytes = maxLineBytes;
         this.maxRequestBytes = maxRequestBytes;
         this.line = new byte[maxLineBytes];
     }
 
-    /** The next request, or null when the client closed the connection between requests. */
-    PolicyRequest next() throws IOException {
-        String[] attributes = null; // by PolicyRequest's index, made with the first attribute kept
-        int requestBytes = 0;
-        while (true) {
-            int length = readLine();
-            if (length < 0) {
-                if (attributes == null && requestBytes == 0) {
+    /**
+     * Reads from the bytes (a heap buffer, from its position to its limit) up to the end of the next
+     * request: that request, or null when the bytes end first (they are all taken, and the next call
+     * goes on where this one stopped).
+     */
+    PolicyRequest next(ByteBuffer bytes) throws PolicyProtocolException {
+        byte[] array = bytes.array();
+        int offset = bytes.arrayOffset();
+        int position = offset + bytes.position();
+        int limit = offset + bytes.limit();
+        try {
+            while (position < limit) {
+                // the bytes up to the LF (or all of them) at once, not one call a byte
+                int lf = position;
+                while (lf < limit && array[lf] != '\n') {
+                    lf++;
+                }
+                int n = lf - position;
+                if (length + n >= maxLineBytes) {
+                    // the LF counts too: a line of exactly the limit, newline included, is allowed
+                    throw new PolicyProtocolException(Kind.LINE_TOO_LONG, "a line longer than " + maxLineBytes + " bytes");
+                }
+                System.arraycopy(array, position, line, length, n);
+                length += n;
+                if (lf == limit) {
+                    position = limit;
                     return null;
                 }
-                throw new PolicyProtocolException(Kind.TRUNCATED, "connection closed in the middle of a request");
-            }
-            requestBytes += length + 1;
-            if (requestBytes > maxRequestBytes) {
-                throw new PolicyProtocolException(Kind.REQUEST_TOO_LARGE,
-                        "request longer than " + maxRequestBytes + " bytes");
-            }
-            int end = length > 0 && line[length - 1] == '\r' ? length - 1 : length;
-            if (end == 0) {
-                if (attributes == null) {
-                    requestBytes = 0; // a stray empty line between requests
-                    continue;
+                position = lf + 1;
+                PolicyRequest request = endOfLine();
+                if (request != null) {
+                    return request;
                 }
-                return new PolicyRequest(attributes);
             }
-            int equals = indexOf(line, (byte) '=', end);
-            if (equals <= 0) {
-                throw new PolicyProtocolException(Kind.MALFORMED_LINE, equals < 0
-                        ? "a line without '=': " + preview(end) : "an attribute without a name: " + preview(end));
-            }
-            int index = index(line, equals);
-            if (index >= 0) {
-                if (attributes == null) {
-                    attributes = new String[PolicyRequest.COUNT];
-                }
-                attributes[index] = new String(line, equals + 1, end - equals - 1, StandardCharsets.UTF_8);
-            }
+            return null;
+        } finally {
+            bytes.position(position - offset);
         }
     }
 
     /**
-     * One line into {@link #line}, without its LF: its length, or -1 at the end of the stream before
-     * any byte of it (a line cut off by the end of the stream counts as cut off).
+     * The client closed the connection: fine between requests, a {@link Kind#TRUNCATED} request in
+     * the middle of one.
      */
-    private int readLine() throws IOException {
-        int length = 0;
-        while (true) {
-            if (position == limit && !fill()) {
-                if (length == 0) {
-                    return -1;
-                }
-                throw new PolicyProtocolException(Kind.TRUNCATED, "connection closed in the middle of a line");
-            }
-            // the buffered bytes up to the LF (or all of them) at once, not one call a byte
-            int start = position;
-            int lf = start;
-            while (lf < limit && buffer[lf] != '\n') {
-                lf++;
-            }
-            int n = lf - start;
-            if (length + n >= maxLineBytes) {
-                // the LF counts too: a line of exactly the limit, newline included, is allowed
-                throw new PolicyProtocolException(Kind.LINE_TOO_LONG, "a line longer than " + maxLineBytes + " bytes");
-            }
-            System.arraycopy(buffer, start, line, length, n);
-            length += n;
-            if (lf < limit) {
-                position = lf + 1;
-                return length;
-            }
-            position = limit;
+    void endOfStream() throws PolicyProtocolException {
+        if (length > 0) {
+            throw new PolicyProtocolException(Kind.TRUNCATED, "connection closed in the middle of a line");
+        }
+        if (inRequest) {
+            throw new PolicyProtocolException(Kind.TRUNCATED, "connection closed in the middle of a request");
         }
     }
 
-    /** Reads more into the buffer; false at the end of the stream. */
-    private boolean fill() throws IOException {
-        int n = in.read(buffer, 0, buffer.length);
-        if (n <= 0) {
-            return false;
+    /** The line in {@link #line} is whole: the request, when it was its empty last line, else null. */
+    private PolicyRequest endOfLine() throws PolicyProtocolException {
+        int lineLength = length;
+        length = 0;
+        requestBytes += lineLength + 1;
+        if (requestBytes > maxRequestBytes) {
+            throw new PolicyProtocolException(Kind.REQUEST_TOO_LARGE, "request longer than " + maxRequestBytes + " bytes");
         }
-        position = 0;
-        limit = n;
-        return true;
+        int end = lineLength > 0 && line[lineLength - 1] == '\r' ? lineLength - 1 : lineLength;
+        if (end == 0) {
+            requestBytes = 0;
+            if (!inRequest) {
+                return null; // a stray empty line between requests
+            }
+            // a request of attributes mxguard does not use is a request all the same: it gets its answer
+            PolicyRequest request = new PolicyRequest(attributes != null ? attributes : new String[PolicyRequest.COUNT]);
+            attributes = null;
+            inRequest = false;
+            return request;
+        }
+        inRequest = true;
+        int equals = indexOf(line, (byte) '=', end);
+        if (equals <= 0) {
+            throw new PolicyProtocolException(Kind.MALFORMED_LINE, equals < 0
+                    ? "a line without '=': " + preview(end) : "an attribute without a name: " + preview(end));
+        }
+        int index = index(line, equals);
+        if (index >= 0) {
+            if (attributes == null) {
+                attributes = new String[PolicyRequest.COUNT];
+            }
+            attributes[index] = new String(line, equals + 1, end - equals - 1, StandardCharsets.UTF_8);
+        }
+        return null;
     }
 
     private static byte[][] names() {

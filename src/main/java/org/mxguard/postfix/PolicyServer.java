@@ -1,16 +1,14 @@
 package org.mxguard.postfix;
 
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
-import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -19,29 +17,41 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.mxguard.dns.DnsNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Postfix's SMTPD access policy delegation protocol on TCP addresses and a UNIX-domain socket: one
- * virtual thread accepts on each, one virtual thread per connection reads requests, one after
- * another, and writes each answer. Postfix keeps a connection per smtpd process and reuses it, so a
- * connection carries many requests; a request that breaks the protocol or a limit gets no answer
- * and the connection is closed, as SMTPD_POLICY_README asks of a server in trouble (Postfix retries,
- * then applies its {@code smtpd_policy_service_default_action}).
+ * Postfix's SMTPD access policy delegation protocol on TCP addresses and a UNIX-domain socket. A
+ * virtual thread accepts on each; the connections are shared among a few event loops (one thread
+ * and a selector each), which read requests, answer the ones whose verdict is ready at once (the
+ * checks' DNS answers are cached, or the verdict is remembered) and write the answers. An answer that
+ * waits for DNS is made elsewhere and handed back to the loop: a loop never waits. Each answer costs
+ * a read and a write, with no thread handed a connection and no wake-up per request.
+ *
+ * <p>Postfix keeps a connection per smtpd process and reuses it, so a connection carries many
+ * requests, one at a time (a client that sends the next before its answer gets the answers in
+ * order); a request that breaks the protocol or a limit gets no answer and the connection is closed,
+ * as SMTPD_POLICY_README asks of a server in trouble (Postfix retries, then applies its
+ * {@code smtpd_policy_service_default_action}).
  */
 public final class PolicyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PolicyServer.class);
     private static final int BACKLOG = 1024;
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
+    /** Event loops: one a core, as the answers that are ready at once keep a loop's core busy. */
+    private static final int LOOPS = Math.max(1, Runtime.getRuntime().availableProcessors());
+    private static final int READ_BUFFER = 8192;
 
     /**
      * @param maxConnections  connections at once; one more is closed at once
@@ -63,9 +73,10 @@ public final class PolicyServer implements AutoCloseable {
     private final Limits limits;
     private final PolicyService service;
     private final List<ServerSocketChannel> listeners = new ArrayList<>();
-    private final List<Thread> threads = new ArrayList<>();
-    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+    private final List<Thread> acceptors = new ArrayList<>();
+    private final List<EventLoop> loops = new ArrayList<>();
     private final AtomicInteger open = new AtomicInteger();
+    private int nextLoop;
     private Path socket;
     private volatile boolean closing;
 
@@ -102,14 +113,16 @@ public final class PolicyServer implements AutoCloseable {
                 server.listeners.add(bindUnix(socket.get()));
                 server.socket = socket.get();
             }
+            for (int i = 0; i < LOOPS; i++) {
+                server.loops.add(server.new EventLoop(i));
+            }
         } catch (IOException | RuntimeException e) {
             server.close();
             throw e;
         }
         for (ServerSocketChannel listener : server.listeners) {
-            server.threads.add(Thread.ofVirtual().name("policy-accept").start(() -> server.accept(listener)));
+            server.acceptors.add(Thread.ofVirtual().name("policy-accept").start(() -> server.accept(listener)));
         }
-        server.threads.add(Thread.ofVirtual().name("policy-idle").start(server::closeIdleConnections));
         return server;
     }
 
@@ -185,81 +198,235 @@ public final class PolicyServer implements AutoCloseable {
                 closeQuietly(channel);
                 continue;
             }
-            Connection connection = new Connection(channel);
-            connections.add(connection);
-            Thread.ofVirtual().name("policy-connection").start(connection);
+            try {
+                channel.configureBlocking(false);
+            } catch (IOException e) {
+                open.decrementAndGet();
+                closeQuietly(channel);
+                continue;
+            }
+            EventLoop loop;
+            synchronized (loops) {
+                loop = loops.get(nextLoop++ % loops.size());
+            }
+            loop.adopt(channel);
         }
     }
 
-    /** Closes connections silent past the idle timeout; a blocked read then ends. */
-    private void closeIdleConnections() {
-        long idle = limits.idleTimeout().toNanos();
-        long pause = Math.max(1, Math.min(1000, limits.idleTimeout().toMillis() / 4));
-        while (!closing) {
+    /**
+     * One thread with a selector, serving its share of the connections; everything else (a new
+     * connection, an answer that waited for DNS) reaches it as a task.
+     */
+    private final class EventLoop {
+        private final Selector selector;
+        private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+        private final Set<Connection> connections = new HashSet<>(); // the loop's thread only
+        private final Thread thread;
+
+        EventLoop(int number) throws IOException {
+            selector = Selector.open();
+            thread = Thread.ofPlatform().daemon().name("policy-loop-" + number).start(this::run);
+        }
+
+        void adopt(SocketChannel channel) {
+            execute(() -> {
+                Connection connection = new Connection(this, channel);
+                try {
+                    connection.key = channel.register(selector, SelectionKey.OP_READ, connection);
+                    connections.add(connection);
+                } catch (IOException e) {
+                    connection.close();
+                }
+            });
+        }
+
+        /** Runs the task in the loop's thread, soon. */
+        void execute(Runnable task) {
+            tasks.add(task);
+            selector.wakeup();
+        }
+
+        private void run() {
+            long idle = limits.idleTimeout().toNanos();
+            long pause = Math.max(1, Math.min(1000, limits.idleTimeout().toMillis() / 4));
+            long lastIdleCheck = System.nanoTime();
             try {
-                Thread.sleep(pause);
-            } catch (InterruptedException e) {
-                return;
+                while (!closing) {
+                    selector.select(this::ready, pause);
+                    for (Runnable task; (task = tasks.poll()) != null; ) {
+                        task.run();
+                    }
+                    long now = System.nanoTime();
+                    if (now - lastIdleCheck >= pause * 1_000_000) {
+                        lastIdleCheck = now;
+                        closeIdle(now, idle);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                if (!closing) {
+                    log.error("a policy event loop failed; its connections are closed", e);
+                }
+            } finally {
+                for (Connection c : List.copyOf(connections)) {
+                    c.close();
+                }
+                for (Runnable task; (task = tasks.poll()) != null; ) {
+                    task.run(); // channels adopted while closing are closed with the rest
+                }
+                closeQuietly(selector);
             }
-            long now = System.nanoTime();
-            for (Connection c : connections) {
+        }
+
+        private void ready(SelectionKey key) {
+            Connection connection = (Connection) key.attachment();
+            try {
+                if (key.isWritable()) {
+                    connection.flush();
+                } else if (key.isReadable()) {
+                    connection.read();
+                }
+            } catch (IOException | RuntimeException e) {
+                connection.failed(e);
+            }
+        }
+
+        /** Closes connections silent past the idle timeout (none waiting for an answer is). */
+        private void closeIdle(long now, long idle) {
+            for (Connection c : List.copyOf(connections)) {
                 if (c.idleSince != 0 && now - c.idleSince > idle) {
                     log.debug("policy connection idle for {} s: closed", limits.idleTimeout().toSeconds());
-                    closeQuietly(c.channel);
+                    c.close();
                 }
             }
         }
     }
 
-    /** One client's connection: requests read and answered in turn. */
-    private final class Connection implements Runnable {
+    /** One client's connection: its requests read and answered in turn, in its loop's thread only. */
+    private final class Connection {
+        private final EventLoop loop;
         private final SocketChannel channel;
+        private final PolicyRequestReader reader = new PolicyRequestReader(limits.maxLineBytes(), limits.maxRequestBytes());
+        /** Bytes read and not yet taken by the reader (a request sent before the last one's answer). */
+        private final ByteBuffer in = ByteBuffer.allocate(READ_BUFFER).flip();
+        private SelectionKey key;
+        /** The part of an answer the socket did not take yet, or null. */
+        private ByteBuffer out;
+        /** An answer is being made elsewhere (it waits for DNS): nothing is read meanwhile. */
+        private boolean waiting;
+        private boolean closed;
         /** When it began to wait for a request (System.nanoTime()); 0 while a request is being answered. */
-        private volatile long idleSince = System.nanoTime();
+        private long idleSince = System.nanoTime();
 
-        Connection(SocketChannel channel) {
+        Connection(EventLoop loop, SocketChannel channel) {
+            this.loop = loop;
             this.channel = channel;
         }
 
-        @Override
-        public void run() {
-            String peer = peer();
+        void read() throws IOException {
+            in.compact();
+            int n;
             try {
-                InputStream in = Channels.newInputStream(channel); // the reader buffers
-                PolicyRequestReader reader = new PolicyRequestReader(in, limits.maxLineBytes(), limits.maxRequestBytes());
-                while (true) {
-                    PolicyRequest request = reader.next();
-                    if (request == null) {
-                        return;
-                    }
-                    idleSince = 0;
-                    write(service.answer(request).wire());
-                    idleSince = System.nanoTime();
-                }
-            } catch (PolicyProtocolException e) {
-                if (e.kind() == PolicyProtocolException.Kind.TRUNCATED) {
-                    log.debug("policy client {} went away: {}", peer, e.getMessage());
-                } else {
-                    log.warn("policy client {}: {}; connection closed without an answer", peer, e.getMessage());
-                }
-            } catch (ClosedChannelException | EOFException e) {
-                log.debug("policy connection {} closed", peer);
-            } catch (IOException e) {
-                log.debug("policy connection {} ended: {}", peer, e.toString());
-            } catch (RuntimeException e) {
-                log.error("policy connection {} failed", peer, e);
+                n = channel.read(in);
             } finally {
-                connections.remove(this);
-                closeQuietly(channel);
-                open.decrementAndGet();
+                in.flip();
+            }
+            if (n < 0) {
+                reader.endOfStream(); // a request cut off is TRUNCATED
+                log.debug("policy connection {} closed", peer());
+                close();
+                return;
+            }
+            serve();
+        }
+
+        /** Answers the requests read so far, one after another, while each answer is ready and written. */
+        private void serve() {
+            while (!closed && !waiting && out == null) {
+                PolicyRequest request;
+                try {
+                    request = reader.next(in);
+                } catch (PolicyProtocolException e) {
+                    failed(e);
+                    return;
+                }
+                if (request == null) {
+                    return;
+                }
+                idleSince = 0;
+                CompletableFuture<PolicyAnswer> answer = service.answer(request);
+                if (answer.isDone()) {
+                    send(answer.join());
+                } else {
+                    waiting = true;
+                    key.interestOps(0);
+                    answer.whenComplete((made, error) -> loop.execute(() -> answered(made, error)));
+                }
             }
         }
 
-        private void write(byte[] bytes) throws IOException {
-            ByteBuffer buffer = ByteBuffer.wrap(bytes);
-            while (buffer.hasRemaining()) {
-                channel.write(buffer);
+        private void answered(PolicyAnswer answer, Throwable error) {
+            waiting = false;
+            if (closed) {
+                return;
             }
+            if (error != null) {
+                failed(error);
+                return;
+            }
+            key.interestOps(SelectionKey.OP_READ);
+            send(answer);
+            serve();
+        }
+
+        private void send(PolicyAnswer answer) {
+            ByteBuffer bytes = ByteBuffer.wrap(answer.wire());
+            try {
+                channel.write(bytes);
+            } catch (IOException e) {
+                failed(e);
+                return;
+            }
+            if (bytes.hasRemaining()) {
+                out = bytes; // the rest when the socket takes it; no request is read meanwhile
+                key.interestOps(SelectionKey.OP_WRITE);
+            } else {
+                idleSince = System.nanoTime();
+            }
+        }
+
+        void flush() throws IOException {
+            channel.write(out);
+            if (!out.hasRemaining()) {
+                out = null;
+                idleSince = System.nanoTime();
+                key.interestOps(SelectionKey.OP_READ);
+                serve();
+            }
+        }
+
+        void failed(Throwable e) {
+            if (e instanceof PolicyProtocolException p) {
+                if (p.kind() == PolicyProtocolException.Kind.TRUNCATED) {
+                    log.debug("policy client {} went away: {}", peer(), p.getMessage());
+                } else {
+                    log.warn("policy client {}: {}; connection closed without an answer", peer(), p.getMessage());
+                }
+            } else if (e instanceof IOException) {
+                log.debug("policy connection {} ended: {}", peer(), e.toString());
+            } else {
+                log.error("policy connection {} failed", peer(), e);
+            }
+            close();
+        }
+
+        void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            loop.connections.remove(this);
+            closeQuietly(channel); // cancels the key too
+            open.decrementAndGet();
         }
 
         private String peer() {
@@ -279,8 +446,10 @@ public final class PolicyServer implements AutoCloseable {
         for (ServerSocketChannel listener : listeners) {
             closeQuietly(listener);
         }
-        for (Connection c : connections) {
-            closeQuietly(c.channel);
+        List<Thread> threads = new ArrayList<>(acceptors);
+        for (EventLoop loop : loops) {
+            loop.selector.wakeup(); // it closes its connections as it ends
+            threads.add(loop.thread);
         }
         for (Thread thread : threads) {
             thread.interrupt();

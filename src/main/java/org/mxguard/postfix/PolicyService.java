@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.mxguard.check.Result;
 import org.mxguard.check.SessionFacts;
@@ -48,6 +48,9 @@ public final class PolicyService {
     static final Duration TRANSACTION_IDLE = Duration.ofMinutes(10);
     /** How long a verdict on (client, HELO, sender) answers new transactions: a burst, not a DNS TTL. */
     static final Duration VERDICT_MEMORY = Duration.ofSeconds(60);
+    private static final CompletableFuture<PolicyAnswer> DUNNO = CompletableFuture.completedFuture(PolicyAnswer.Dunno.INSTANCE);
+    /** Where an answer that waited for the checks is made (and logged): not in the DNS client's threads. */
+    private static final Executor AFTER_CHECKS = task -> Thread.ofVirtual().name("policy-verdict").start(task);
     /** Our own trouble: the checks failed or took too long. Never a 5xx. */
     static final Reply CHECKS_FAILED = new Reply(451, "4.3.0", "Temporary failure in the sender checks; try again later");
 
@@ -106,47 +109,73 @@ public final class PolicyService {
         verdicts.invalidateAll();
     }
 
-    /** The answer to one request; never throws for anything a request can contain. */
-    PolicyAnswer answer(PolicyRequest request) {
-        PolicyAnswer answer = decide(request);
-        metrics.policyAnswer(answer.keyword());
-        return answer;
+    /**
+     * The answer to one request: complete at once when the verdict is known (the checks' answers are
+     * cached, or the verdict is remembered), else once the checks end or the verdict timeout passes.
+     * Never fails for anything a request can contain.
+     */
+    CompletableFuture<PolicyAnswer> answer(PolicyRequest request) {
+        CompletableFuture<PolicyAnswer> answer = decide(request);
+        if (answer.isDone()) {
+            metrics.policyAnswer(answer.join().keyword());
+            return answer;
+        }
+        return answer.thenApply(a -> {
+            metrics.policyAnswer(a.keyword());
+            return a;
+        });
     }
 
-    private PolicyAnswer decide(PolicyRequest request) {
+    private CompletableFuture<PolicyAnswer> decide(PolicyRequest request) {
         ProtocolState state = request.state();
         if (!request.isAccessPolicy() || !state.isMailStage()) {
-            return PolicyAnswer.Dunno.INSTANCE; // VRFY, ETRN, another kind of request: not ours to judge
+            return DUNNO; // VRFY, ETRN, another kind of request: not ours to judge
         }
         Optional<InetAddress> client = request.clientAddress();
         if (client.isEmpty()) {
             log.warn("policy request without a client address ({}): DUNNO", request.clientAddressAttribute());
-            return PolicyAnswer.Dunno.INSTANCE;
+            return DUNNO;
         }
         VerdictKey key = new VerdictKey(request.clientText(), request.helo(), request.sender());
         PolicySession session = session(client.get(), request.clientText(), request.instance(),
                 state.isRcptOrLater() ? verdicts.getIfPresent(key) : null);
         CompletableFuture<Evaluator.Evaluation> verdict = session.verdictFor(state, request.helo(), request.sender());
         if (!state.isRcptOrLater() && !settings.rejectEarliest()) {
-            return PolicyAnswer.Dunno.INSTANCE; // the checks run meanwhile; the verdict comes at RCPT
+            return DUNNO; // the checks run meanwhile; the verdict comes at RCPT
         }
-        Evaluator.Evaluation evaluation;
-        try {
-            evaluation = verdict.get(settings.verdictTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return checksFailed(request, session, client.get(), "interrupted");
-        } catch (ExecutionException | TimeoutException e) {
-            return checksFailed(request, session, client.get(), e.toString());
+        if (verdict.isDone()) {
+            return CompletableFuture.completedFuture(judged(request, key, session, client.get(), verdict, null));
         }
-        if (session.ranChecks() && state.isRcptOrLater() && evaluation.results().stream()
+        // the wait has a copy of its own: the timeout must not end the transaction's verdict for others
+        return verdict.copy().orTimeout(settings.verdictTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .handleAsync((evaluation, error) -> judged(request, key, session, client.get(), verdict, error),
+                        AFTER_CHECKS);
+    }
+
+    /**
+     * The answer once the verdict is in, or once waiting for it failed.
+     *
+     * @param waitFailed why the wait for the verdict ended without one (a timeout), or null
+     */
+    private PolicyAnswer judged(PolicyRequest request, VerdictKey key, PolicySession session, InetAddress client,
+            CompletableFuture<Evaluator.Evaluation> verdict, Throwable waitFailed) {
+        if (waitFailed == null && verdict.isCompletedExceptionally()) {
+            waitFailed = verdict.exceptionNow();
+        }
+        if (waitFailed != null) {
+            Throwable cause = waitFailed instanceof CompletionException && waitFailed.getCause() != null
+                    ? waitFailed.getCause() : waitFailed;
+            return checksFailed(request, session, client, cause.toString());
+        }
+        Evaluator.Evaluation evaluation = verdict.resultNow();
+        if (session.ranChecks() && request.state().isRcptOrLater() && evaluation.results().stream()
                 .noneMatch(r -> r.result() == Result.TEMPERROR)) {
             verdicts.put(key, new Remembered(session.facts(), evaluation,
                     List.copyOf(PrependedFields.of(settings.authservId(), session.facts(), evaluation)),
                     evaluation.verdict().decisions().toString()));
         }
         PolicyAnswer answer = answer(request, session, evaluation);
-        record(request, session, client.get(), answer, evaluation);
+        record(request, session, client, answer, evaluation);
         return answer;
     }
 

@@ -3,24 +3,58 @@ package org.mxguard.postfix;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.mxguard.postfix.PolicyProtocolException.Kind;
 
 /** The request framing: name=value lines to an empty line, the limits, and what breaks the protocol. */
 class PolicyRequestReaderTest {
-    private static PolicyRequestReader reader(String text, int maxLine, int maxRequest) {
-        return new PolicyRequestReader(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), maxLine,
-                maxRequest);
+    /** A connection's bytes given to a reader in pieces, as reads from a socket bring them. */
+    private static final class Feed {
+        private final PolicyRequestReader reader;
+        private final byte[] bytes;
+        private final int piece;
+        private int at;
+        private ByteBuffer current = ByteBuffer.allocate(0);
+
+        Feed(String text, int piece, int maxLine, int maxRequest) {
+            this.reader = new PolicyRequestReader(maxLine, maxRequest);
+            this.bytes = text.getBytes(StandardCharsets.UTF_8);
+            this.piece = piece;
+        }
+
+        /** The next request, or null when the bytes end between requests. */
+        PolicyRequest next() throws PolicyProtocolException {
+            while (true) {
+                if (current.hasRemaining()) {
+                    PolicyRequest request = reader.next(current);
+                    if (request != null) {
+                        return request; // what is left of the piece is the next request's
+                    }
+                    assertThat(current.hasRemaining()).as("a piece without a request's end is taken whole").isFalse();
+                }
+                if (at == bytes.length) {
+                    reader.endOfStream();
+                    return null;
+                }
+                int n = Math.min(piece, bytes.length - at);
+                current = ByteBuffer.wrap(bytes).slice(at, n); // an array offset, as a pooled buffer may have
+                at += n;
+            }
+        }
     }
 
-    private static PolicyRequestReader reader(String text) {
+    private static Feed reader(String text, int maxLine, int maxRequest) {
+        return new Feed(text, Integer.MAX_VALUE, maxLine, maxRequest);
+    }
+
+    private static Feed reader(String text) {
         return reader(text, 4096, 32768);
     }
 
-    private static Kind failure(PolicyRequestReader reader) {
+    private static Kind failure(Feed reader) {
         PolicyProtocolException e = catchThrowableOfType(PolicyProtocolException.class, reader::next);
         assertThat(e).as("expected a protocol error").isNotNull();
         return e.kind();
@@ -28,7 +62,7 @@ class PolicyRequestReaderTest {
 
     @Test
     void requestsFollowOneAnotherOnOneConnection() throws IOException {
-        PolicyRequestReader r = reader("""
+        Feed r = reader("""
                 request=smtpd_access_policy
                 protocol_state=RCPT
                 client_address=192.0.2.7
@@ -63,8 +97,19 @@ class PolicyRequestReaderTest {
     }
 
     @Test
+    void aRequestOfUnusedAttributesOnlyIsStillARequest() throws IOException {
+        Feed r = reader("x_future_attribute=1\n\n\nprotocol_state=RCPT\n\n");
+        PolicyRequest unused = r.next();
+        assertThat(unused.attributes()).isEmpty();
+        assertThat(unused.state()).as("no mail stage: answered DUNNO").isEqualTo(ProtocolState.OTHER);
+        assertThat(r.next().state()).isEqualTo(ProtocolState.RCPT);
+        assertThat(r.next()).isNull();
+        assertThat(failure(reader("x_future_attribute=1\n"))).as("cut off").isEqualTo(Kind.TRUNCATED);
+    }
+
+    @Test
     void crBeforeLfAndStrayEmptyLinesAreTolerated() throws IOException {
-        PolicyRequestReader r = reader("\n\nprotocol_state=RCPT\r\nhelo_name=mx.example.org\r\n\r\n");
+        Feed r = reader("\n\nprotocol_state=RCPT\r\nhelo_name=mx.example.org\r\n\r\n");
         assertThat(r.next().helo()).isEqualTo("mx.example.org");
         assertThat(r.next()).isNull();
     }
@@ -111,34 +156,15 @@ class PolicyRequestReaderTest {
     }
 
     /** Reads in pieces of a few bytes: lines are put together across reads, the limits still exact. */
-    private static PolicyRequestReader trickling(String text, int piece, int maxLine) {
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        return new PolicyRequestReader(new java.io.InputStream() {
-            private int at;
-
-            @Override
-            public int read() {
-                return at < bytes.length ? bytes[at++] & 0xff : -1;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) {
-                if (at >= bytes.length) {
-                    return -1;
-                }
-                int n = Math.min(Math.min(len, piece), bytes.length - at);
-                System.arraycopy(bytes, at, b, off, n);
-                at += n;
-                return n;
-            }
-        }, maxLine, 32768);
+    private static Feed trickling(String text, int piece, int maxLine) {
+        return new Feed(text, piece, maxLine, 32768);
     }
 
     @Test
     void linesArrivingInPiecesReadAsWhole() throws IOException {
         String exactly = "sender=" + "b".repeat(512 - "sender=".length() - 1) + "\n";
         for (int piece : new int[] {1, 2, 3, 7, 100, 511, 512, 513}) {
-            PolicyRequestReader r = trickling("\r\nprotocol_state=RCPT\r\nhelo_name=mx.example.org\nx_other=1\n"
+            Feed r = trickling("\r\nprotocol_state=RCPT\r\nhelo_name=mx.example.org\nx_other=1\n"
                     + exactly + "\ninstance=7\n\n", piece, 512);
             PolicyRequest first = r.next();
             assertThat(first.state()).isEqualTo(ProtocolState.RCPT);

@@ -21,12 +21,23 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mxguard.check.CheckSuite;
+import org.mxguard.check.GenericNameClassifier;
+import org.mxguard.check.LocalIdentity;
+import org.mxguard.dns.DnsAnswer;
+import org.mxguard.dns.DnsQuestion;
+import org.mxguard.dns.RecordType;
+import org.mxguard.dns.Resolver;
+import org.mxguard.policy.Policy;
+import org.mxguard.policy.SessionChecks;
 import org.mxguard.smtp.TransactionLog;
 import org.mxguard.web.GatewayMetrics;
 import org.slf4j.helpers.NOPLogger;
@@ -100,6 +111,70 @@ class PolicyServerTest {
             send(c, VRFY + VRFY + VRFY); // a client that does not wait gets its answers in order all the same
             assertThat(answer(c) + answer(c) + answer(c)).isEqualTo("action=DUNNO\n\n".repeat(3));
         }
+    }
+
+    @Test
+    void anAnswerThatWaitsForDnsHoldsUpNeitherOtherConnectionsNorTheOrderOfItsOwn() throws Exception {
+        List<CompletableFuture<DnsAnswer<?>>> held = new ArrayList<>();
+        AtomicBoolean released = new AtomicBoolean();
+        Resolver dns = question -> { // holds every question until released, then answers each with a temporary failure
+            synchronized (held) {
+                if (released.get()) {
+                    return CompletableFuture.completedFuture(new DnsAnswer.TempFail<>(question, "test"));
+                }
+                CompletableFuture<DnsAnswer<?>> answer = new CompletableFuture<>();
+                held.add(answer);
+                return answer;
+            }
+        };
+        CheckSuite suite = CheckSuite.standard(LocalIdentity.none(), GenericNameClassifier.standard());
+        PolicyService service = new PolicyService(client -> new SessionChecks(suite, Policy.defaults(), dns, 20, client),
+                new PolicyService.Settings("mx.example.org", false, false, Duration.ofSeconds(30)),
+                new TransactionLog(NOPLogger.NOP_LOGGER), GatewayMetrics.noop(), Clock.systemUTC());
+        server = PolicyServer.start(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)), Optional.empty(),
+                new PolicyServer.Limits(100, Duration.ofMinutes(10), 512, 4096), service);
+        String rcpt = "request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=192.0.2.7\n"
+                + "helo_name=mail.example.org\nsender=a@example.org\nrecipient=b@example.net\ninstance=1.2\n\n";
+        try (SocketChannel waiting = connect(); SocketChannel other = connect()) {
+            send(waiting, rcpt + VRFY); // the VRFY before the RCPT's answer
+            for (int i = 0; i < 500 && heldCount(held) == 0; i++) {
+                Thread.sleep(10);
+            }
+            assertThat(heldCount(held)).as("the checks asked the DNS").isPositive();
+
+            send(other, VRFY);
+            assertThat(answer(other)).as("served while the other waits").isEqualTo("action=DUNNO\n\n");
+            waiting.configureBlocking(false);
+            assertThat(waiting.read(java.nio.ByteBuffer.allocate(100))).as("no answer before the verdict").isZero();
+            waiting.configureBlocking(true);
+
+            synchronized (held) {
+                released.set(true);
+                held.forEach(answer -> answer.complete(new DnsAnswer.TempFail<>(new DnsQuestion("x.example", RecordType.A),
+                        "test")));
+            }
+            InputStream in = Channels.newInputStream(waiting);
+            String first = line(in);
+            assertThat(first).startsWith("action=DEFER_IF_PERMIT 4.");
+            assertThat(line(in)).isEmpty();
+            assertThat(new String(in.readNBytes(DUNNO.length), StandardCharsets.US_ASCII)).as("then the VRFY's, in order")
+                    .isEqualTo("action=DUNNO\n\n");
+        }
+    }
+
+    private static int heldCount(List<?> held) {
+        synchronized (held) {
+            return held.size();
+        }
+    }
+
+    private static String line(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        for (int b; (b = in.read()) != '\n'; ) {
+            assertThat(b).as("the server closed the connection").isNotNegative();
+            line.append((char) b);
+        }
+        return line.toString();
     }
 
     @Test

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -120,10 +121,10 @@ class PolicyServiceTest {
     void anAcceptedMessageGetsAuthenticationResultsOnceAndTheChecksRunOnce() throws Exception {
         PolicyService service = service();
 
-        PolicyAnswer first = service.answer(rcpt(GOOD_IP, "a.1", "mail.sender.example", "alice@sender.example", "b@x.example"));
-        PolicyAnswer second = service.answer(rcpt(GOOD_IP, "a.1", "mail.sender.example", "alice@sender.example", "c@x.example"));
+        PolicyAnswer first = service.answer(rcpt(GOOD_IP, "a.1", "mail.sender.example", "alice@sender.example", "b@x.example")).join();
+        PolicyAnswer second = service.answer(rcpt(GOOD_IP, "a.1", "mail.sender.example", "alice@sender.example", "c@x.example")).join();
         PolicyAnswer end = service.answer(request("END-OF-MESSAGE", GOOD_IP, "a.1", "mail.sender.example",
-                "alice@sender.example", ""));
+                "alice@sender.example", "")).join();
 
         assertThat(first).isInstanceOf(PolicyAnswer.Prepend.class);
         assertThat(first.action()).startsWith("PREPEND Authentication-Results: mx.example.org; iprev=pass")
@@ -156,7 +157,7 @@ class PolicyServiceTest {
         PolicyService service = service();
         Verdict expected = reference(NO_PTR_IP, "mail.sender.example", "alice@sender.example");
 
-        PolicyAnswer answer = service.answer(rcpt(NO_PTR_IP, "b.1", "mail.sender.example", "alice@sender.example", "b@x.example"));
+        PolicyAnswer answer = service.answer(rcpt(NO_PTR_IP, "b.1", "mail.sender.example", "alice@sender.example", "b@x.example")).join();
 
         assertThat(expected.reply().code()).isEqualTo(550);
         assertThat(answer).isEqualTo(new PolicyAnswer.Refusal(expected.reply()));
@@ -174,7 +175,7 @@ class PolicyServiceTest {
         PolicyService service = service();
         Verdict expected = reference(SERVFAIL_IP, "mail.sender.example", "alice@sender.example");
 
-        PolicyAnswer answer = service.answer(rcpt(SERVFAIL_IP, "c.1", "mail.sender.example", "alice@sender.example", "b@x.example"));
+        PolicyAnswer answer = service.answer(rcpt(SERVFAIL_IP, "c.1", "mail.sender.example", "alice@sender.example", "b@x.example")).join();
 
         assertThat(expected.reply().code()).isEqualTo(451);
         assertThat(answer).isInstanceOf(PolicyAnswer.Refusal.class);
@@ -187,9 +188,9 @@ class PolicyServiceTest {
         PolicyService service = service();
         String helo = "dsl-192-0-2-30.dynamic.isp.example";
 
-        PolicyAnswer first = service.answer(rcpt(GENERIC_IP, "d.1", helo, "alice@sender.example", "b@x.example"));
-        PolicyAnswer data = service.answer(request("DATA", GENERIC_IP, "d.1", helo, "alice@sender.example", ""));
-        PolicyAnswer more = service.answer(rcpt(GENERIC_IP, "d.1", helo, "alice@sender.example", "c@x.example"));
+        PolicyAnswer first = service.answer(rcpt(GENERIC_IP, "d.1", helo, "alice@sender.example", "b@x.example")).join();
+        PolicyAnswer data = service.answer(request("DATA", GENERIC_IP, "d.1", helo, "alice@sender.example", "")).join();
+        PolicyAnswer more = service.answer(rcpt(GENERIC_IP, "d.1", helo, "alice@sender.example", "c@x.example")).join();
 
         assertThat(first.action()).startsWith("PREPEND Authentication-Results: mx.example.org;").contains("generic-ptr=fail");
         assertThat(data.action()).isEqualTo("PREPEND X-Mxguard-Tag: generic-ptr=fail");
@@ -200,7 +201,7 @@ class PolicyServiceTest {
     void aDryRunRefusesNothingAndLogsTheVerdict() throws Exception {
         PolicyService service = service(Policy.defaults(), false, true);
 
-        PolicyAnswer answer = service.answer(rcpt(NO_PTR_IP, "e.1", "mail.sender.example", "alice@sender.example", "b@x.example"));
+        PolicyAnswer answer = service.answer(rcpt(NO_PTR_IP, "e.1", "mail.sender.example", "alice@sender.example", "b@x.example")).join();
 
         assertThat(answer.action()).startsWith("PREPEND Authentication-Results: mx.example.org; iprev=fail");
         JsonNode log = line(0);
@@ -213,13 +214,13 @@ class PolicyServiceTest {
     void beforeRcptTheChecksStartAndTheAnswerWaitsUnlessRejectAtEarliest() throws Exception {
         PolicyRequest helo = request("EHLO", NO_PTR_IP, "", "mail.sender.example", "", "");
 
-        assertThat(service().answer(helo)).isEqualTo(PolicyAnswer.Dunno.INSTANCE);
+        assertThat(service().answer(helo).join()).isEqualTo(PolicyAnswer.Dunno.INSTANCE);
         assertThat(lines.list).as("no verdict, no line").isEmpty();
-        PolicyAnswer earliest = service(Policy.defaults(), true, false).answer(helo);
+        PolicyAnswer earliest = service(Policy.defaults(), true, false).answer(helo).join();
         assertThat(earliest.action()).startsWith("REJECT 5.7.25 ");
         assertThat(line(0).get("verdict").get("stage").asText()).isEqualTo("helo");
         assertThat(line(0).get("mail-from").isNull()).as("no sender before MAIL").isTrue();
-        assertThat(service(Policy.defaults(), true, false).answer(request("CONNECT", GOOD_IP, "", "", "", "")))
+        assertThat(service(Policy.defaults(), true, false).answer(request("CONNECT", GOOD_IP, "", "", "", "")).join())
                 .isEqualTo(PolicyAnswer.Dunno.INSTANCE);
     }
 
@@ -228,16 +229,16 @@ class PolicyServiceTest {
         Policy allowing = new Policy(ActionTable.defaults(), new Allowlist(List.of(new AllowlistEntry(
                 AllowlistEntry.Kind.CIDR, "192.0.2.0/24", List.of("iprev", "generic-ptr"), "partner"))));
         PolicyAnswer answer = service(allowing, false, false)
-                .answer(rcpt(NO_PTR_IP, "f.1", "mail.sender.example", "alice@sender.example", "b@x.example"));
+                .answer(rcpt(NO_PTR_IP, "f.1", "mail.sender.example", "alice@sender.example", "b@x.example")).join();
         assertThat(answer).isInstanceOf(PolicyAnswer.Prepend.class);
     }
 
     @Test
     void eachTransactionHasItsOwnChecksAndItsOwnHeader() throws Exception {
         PolicyService service = service();
-        assertThat(service.answer(rcpt(GOOD_IP, "g.1", "mail.sender.example", "alice@sender.example", "b@x.example")))
+        assertThat(service.answer(rcpt(GOOD_IP, "g.1", "mail.sender.example", "alice@sender.example", "b@x.example")).join())
                 .isInstanceOf(PolicyAnswer.Prepend.class);
-        assertThat(service.answer(rcpt(GOOD_IP, "g.2", "mail.sender.example", "<>".substring(2), "b@x.example")))
+        assertThat(service.answer(rcpt(GOOD_IP, "g.2", "mail.sender.example", "<>".substring(2), "b@x.example")).join())
                 .as("the next transaction, from the null sender").isInstanceOf(PolicyAnswer.Prepend.class);
         assertThat(sessionsStarted).hasValue(2);
         assertThat(line(1).get("mail-from").asText()).isEmpty();
@@ -246,10 +247,10 @@ class PolicyServiceTest {
     @Test
     void aRepeatedClientHeloAndSenderIsJudgedOnceAndAnsweredTheSame() throws Exception {
         PolicyService service = service();
-        PolicyAnswer first = service.answer(rcpt(NO_PTR_IP, "r.1", "mail.sender.example", "alice@sender.example", "b@x.example"));
-        PolicyAnswer again = service.answer(rcpt(NO_PTR_IP, "r.2", "mail.sender.example", "alice@sender.example", "c@x.example"));
-        PolicyAnswer accepted = service.answer(rcpt(GOOD_IP, "r.3", "mail.sender.example", "alice@sender.example", "b@x.example"));
-        PolicyAnswer acceptedAgain = service.answer(rcpt(GOOD_IP, "r.4", "mail.sender.example", "alice@sender.example", "b@x.example"));
+        PolicyAnswer first = service.answer(rcpt(NO_PTR_IP, "r.1", "mail.sender.example", "alice@sender.example", "b@x.example")).join();
+        PolicyAnswer again = service.answer(rcpt(NO_PTR_IP, "r.2", "mail.sender.example", "alice@sender.example", "c@x.example")).join();
+        PolicyAnswer accepted = service.answer(rcpt(GOOD_IP, "r.3", "mail.sender.example", "alice@sender.example", "b@x.example")).join();
+        PolicyAnswer acceptedAgain = service.answer(rcpt(GOOD_IP, "r.4", "mail.sender.example", "alice@sender.example", "b@x.example")).join();
 
         assertThat(again).isEqualTo(first).isInstanceOf(PolicyAnswer.Refusal.class);
         assertThat(acceptedAgain).as("its own Authentication-Results, the same text")
@@ -258,21 +259,21 @@ class PolicyServiceTest {
         assertThat(lines.list).as("still one log line per decision").hasSize(4);
         assertThat(line(1).toString()).contains("c@x.example");
 
-        service.answer(rcpt(NO_PTR_IP, "r.5", "other.sender.example", "alice@sender.example", "b@x.example"));
+        service.answer(rcpt(NO_PTR_IP, "r.5", "other.sender.example", "alice@sender.example", "b@x.example")).join();
         assertThat(sessionsStarted).as("another HELO name: judged again").hasValue(3);
         service.reload(client -> {
             sessionsStarted.incrementAndGet();
             return new SessionChecks(suite, Policy.defaults(), resolver, 20, client);
         }, new PolicyService.Settings("mx.example.org", false, false, Duration.ofSeconds(10)));
-        service.answer(rcpt(NO_PTR_IP, "r.6", "mail.sender.example", "alice@sender.example", "b@x.example"));
+        service.answer(rcpt(NO_PTR_IP, "r.6", "mail.sender.example", "alice@sender.example", "b@x.example")).join();
         assertThat(sessionsStarted).as("a reload forgets what was judged").hasValue(4);
     }
 
     @Test
     void aVerdictWithATemporaryFailureIsNotRemembered() throws Exception {
         PolicyService service = service();
-        PolicyAnswer first = service.answer(rcpt(SERVFAIL_IP, "t.1", "mail.sender.example", "alice@sender.example", "b@x.example"));
-        service.answer(rcpt(SERVFAIL_IP, "t.2", "mail.sender.example", "alice@sender.example", "b@x.example"));
+        PolicyAnswer first = service.answer(rcpt(SERVFAIL_IP, "t.1", "mail.sender.example", "alice@sender.example", "b@x.example")).join();
+        service.answer(rcpt(SERVFAIL_IP, "t.2", "mail.sender.example", "alice@sender.example", "b@x.example")).join();
 
         assertThat(first).isInstanceOf(PolicyAnswer.Refusal.class);
         assertThat(((PolicyAnswer.Refusal) first).permanent()).isFalse();
@@ -280,14 +281,41 @@ class PolicyServiceTest {
     }
 
     @Test
+    void checksThatOutlastTheVerdictTimeoutAreDeferIfPermitAndTheAnswerDoesNotWaitLonger() throws Exception {
+        java.util.List<CompletableFuture<org.mxguard.dns.DnsAnswer<?>>> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        org.mxguard.dns.Resolver silent = question -> {
+            CompletableFuture<org.mxguard.dns.DnsAnswer<?>> never = new CompletableFuture<>();
+            asked.add(never);
+            return never;
+        };
+        PolicyService service = new PolicyService(client -> new SessionChecks(suite, Policy.defaults(), silent, 20, client),
+                new PolicyService.Settings("mx.example.org", false, false, Duration.ofMillis(300)),
+                new TransactionLog(logger), metrics, Clock.systemUTC());
+
+        CompletableFuture<PolicyAnswer> pending = service.answer(
+                rcpt(GOOD_IP, "w.1", "mail.sender.example", "alice@sender.example", "b@x.example"));
+        assertThat(pending).as("the DNS has not answered: the answer is not ready").isNotDone();
+        PolicyAnswer answer = pending.get(10, TimeUnit.SECONDS);
+
+        assertThat(answer.action()).isEqualTo("DEFER_IF_PERMIT 4.3.0 Temporary failure in the sender checks; try again later");
+        assertThat(asked).as("the checks asked").isNotEmpty();
+        assertThat(line(0).get("outcome").asText()).isEqualTo("defer_if_permit");
+        // one request's timeout did not end the transaction's verdict: the next request waits for it again
+        CompletableFuture<PolicyAnswer> next = service.answer(rcpt(GOOD_IP, "w.1", "mail.sender.example",
+                "alice@sender.example", "c@x.example"));
+        assertThat(next).isNotDone();
+        assertThat(next.get(10, TimeUnit.SECONDS).action()).startsWith("DEFER_IF_PERMIT 4.3.0");
+    }
+
+    @Test
     void requestsThatAreNotOursAreDunno() {
         PolicyService service = service();
-        assertThat(service.answer(request("VRFY", GOOD_IP, "", "x", "", "b@x.example"))).isEqualTo(PolicyAnswer.Dunno.INSTANCE);
-        assertThat(service.answer(rcpt("unknown", "h.1", "x", "a@b.example", "b@x.example")))
+        assertThat(service.answer(request("VRFY", GOOD_IP, "", "x", "", "b@x.example")).join()).isEqualTo(PolicyAnswer.Dunno.INSTANCE);
+        assertThat(service.answer(rcpt("unknown", "h.1", "x", "a@b.example", "b@x.example")).join())
                 .isEqualTo(PolicyAnswer.Dunno.INSTANCE);
         Map<String, String> other = new LinkedHashMap<>(rcpt(GOOD_IP, "h.2", "x", "", "b@x.example").attributes());
         other.put("request", "junk_mail_policy");
-        assertThat(service.answer(new PolicyRequest(other))).isEqualTo(PolicyAnswer.Dunno.INSTANCE);
+        assertThat(service.answer(new PolicyRequest(other)).join()).isEqualTo(PolicyAnswer.Dunno.INSTANCE);
         assertThat(sessionsStarted).hasValue(0);
         assertThat(lines.list).isEmpty();
     }
