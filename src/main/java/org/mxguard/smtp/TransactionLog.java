@@ -53,7 +53,7 @@ public final class TransactionLog {
             LoggerFactory.getLogger(TransactionLog.class).warn("cannot render a transaction record: {}", e.toString());
             return;
         }
-        log.info("{}", line);
+        log.info(line); // a message without arguments is taken as it is: no "{}" in it is formatted
     }
 
     /**

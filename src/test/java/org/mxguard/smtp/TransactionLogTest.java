@@ -204,10 +204,15 @@ class TransactionLogTest {
             assertThat(event.getLevel()).isEqualTo(Level.INFO);
             assertThat(event.getFormattedMessage()).isEqualTo(TransactionLog.toJson(record));
             assertThat(MAPPER.readTree(event.getFormattedMessage()).get("queue-id").asText()).isEqualTo("4ZxQ2kJ7");
+            TransactionRecord braces = TransactionRecord.builder(TransactionRecord.Outcome.PREGREET, TIME, CLIENT)
+                    .helo("a{}b {} {").build();
+            new TransactionLog().write(braces);
+            assertThat(appender.list.get(1).getFormattedMessage()).as("a line is no format: its {} stay")
+                    .isEqualTo(TransactionLog.toJson(braces)).contains("a{}b {} {");
 
             logger.setLevel(Level.WARN); // switched off: nothing rendered, nothing written
             new TransactionLog().write(record);
-            assertThat(appender.list).hasSize(1);
+            assertThat(appender.list).hasSize(2);
         } finally {
             logger.detachAppender(appender);
             logger.setLevel(before);
