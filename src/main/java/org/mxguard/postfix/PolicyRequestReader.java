@@ -56,14 +56,21 @@ final class PolicyRequestReader {
                     // the LF counts too: a line of exactly the limit, newline included, is allowed
                     throw new PolicyProtocolException(Kind.LINE_TOO_LONG, "a line longer than " + maxLineBytes + " bytes");
                 }
-                System.arraycopy(array, position, line, length, n);
-                length += n;
                 if (lf == limit) {
+                    System.arraycopy(array, position, line, length, n); // the rest comes with the next bytes
+                    length += n;
                     position = limit;
                     return null;
                 }
+                PolicyRequest request;
+                if (length == 0) {
+                    request = endOfLine(array, position, n); // whole in the bytes read: taken where it is
+                } else {
+                    System.arraycopy(array, position, line, length, n);
+                    request = endOfLine(line, 0, length + n);
+                    length = 0;
+                }
                 position = lf + 1;
-                PolicyRequest request = endOfLine();
                 if (request != null) {
                     return request;
                 }
@@ -87,16 +94,14 @@ final class PolicyRequestReader {
         }
     }
 
-    /** The line in {@link #line} is whole: the request, when it was its empty last line, else null. */
-    private PolicyRequest endOfLine() throws PolicyProtocolException {
-        int lineLength = length;
-        length = 0;
+    /** A whole line, bytes[from, from + lineLength) without its LF: the request when it was its empty last line. */
+    private PolicyRequest endOfLine(byte[] bytes, int from, int lineLength) throws PolicyProtocolException {
         requestBytes += lineLength + 1;
         if (requestBytes > maxRequestBytes) {
             throw new PolicyProtocolException(Kind.REQUEST_TOO_LARGE, "request longer than " + maxRequestBytes + " bytes");
         }
-        int end = lineLength > 0 && line[lineLength - 1] == '\r' ? lineLength - 1 : lineLength;
-        if (end == 0) {
+        int end = from + (lineLength > 0 && bytes[from + lineLength - 1] == '\r' ? lineLength - 1 : lineLength);
+        if (end == from) {
             requestBytes = 0;
             if (!inRequest) {
                 return null; // a stray empty line between requests
@@ -108,17 +113,17 @@ final class PolicyRequestReader {
             return request;
         }
         inRequest = true;
-        int equals = indexOf(line, (byte) '=', end);
-        if (equals <= 0) {
+        int equals = indexOf(bytes, (byte) '=', from, end);
+        if (equals <= from) {
             throw new PolicyProtocolException(Kind.MALFORMED_LINE, equals < 0
-                    ? "a line without '=': " + preview(end) : "an attribute without a name: " + preview(end));
+                    ? "a line without '=': " + preview(bytes, from, end) : "an attribute without a name: " + preview(bytes, from, end));
         }
-        int index = index(line, equals);
+        int index = index(bytes, from, equals);
         if (index >= 0) {
             if (attributes == null) {
                 attributes = new String[PolicyRequest.COUNT];
             }
-            attributes[index] = new String(line, equals + 1, end - equals - 1, StandardCharsets.UTF_8);
+            attributes[index] = new String(bytes, equals + 1, end - equals - 1, StandardCharsets.UTF_8);
         }
         return null;
     }
@@ -131,19 +136,20 @@ final class PolicyRequestReader {
         return names;
     }
 
-    /** The {@link PolicyRequest#index} of the name in bytes[0, length), or -1 for one mxguard does not use. */
-    private static int index(byte[] bytes, int length) {
+    /** The {@link PolicyRequest#index} of the name in bytes[from, end), or -1 for one mxguard does not use. */
+    private static int index(byte[] bytes, int from, int end) {
+        int length = end - from;
         for (int i = 0; i < NAMES.length; i++) {
             byte[] name = NAMES[i];
-            if (name.length == length && Arrays.equals(name, 0, length, bytes, 0, length)) {
+            if (name.length == length && Arrays.equals(name, 0, length, bytes, from, end)) {
                 return i;
             }
         }
         return -1;
     }
 
-    private static int indexOf(byte[] bytes, byte wanted, int end) {
-        for (int i = 0; i < end; i++) {
+    private static int indexOf(byte[] bytes, byte wanted, int from, int end) {
+        for (int i = from; i < end; i++) {
             if (bytes[i] == wanted) {
                 return i;
             }
@@ -152,8 +158,8 @@ final class PolicyRequestReader {
     }
 
     /** The start of a bad line for the log, its control characters made visible. */
-    private String preview(int end) {
-        String text = new String(line, 0, Math.min(end, 60), StandardCharsets.UTF_8);
-        return '"' + text.replaceAll("\\p{Cntrl}", "?") + (end > 60 ? "...\"" : "\"");
+    private static String preview(byte[] bytes, int from, int end) {
+        String text = new String(bytes, from, Math.min(end - from, 60), StandardCharsets.UTF_8);
+        return '"' + text.replaceAll("\\p{Cntrl}", "?") + (end - from > 60 ? "...\"" : "\"");
     }
 }
