@@ -178,6 +178,30 @@ class PolicyServerTest {
     }
 
     @Test
+    void aClientThatReadsItsAnswersLateGetsThemAllInOrderAndIsReadNoFurtherMeanwhile() throws Exception {
+        // a UNIX-domain socket: its buffers have a fixed size (a TCP one may grow to megabytes)
+        Path socket = dir.resolve("policy.sock");
+        start(Optional.of(socket), new PolicyServer.Limits(100, Duration.ofMinutes(10), 512, 4096));
+        int requests = 100_000; // 9 MB of requests, 1.4 MB of answers: far more than the buffers hold
+        try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            c.connect(UnixDomainSocketAddress.of(socket));
+            Thread writer = Thread.ofPlatform().start(() -> {
+                try { // all at once, as fast as the server takes them
+                    Channels.newOutputStream(c).write(VRFY.repeat(requests).getBytes(StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            writer.join(1000);
+            assertThat(writer.isAlive()).as("while its answers wait to be written, the server reads no more requests")
+                    .isTrue();
+            byte[] all = Channels.newInputStream(c).readNBytes(DUNNO.length * requests);
+            writer.join();
+            assertThat(new String(all, StandardCharsets.US_ASCII)).isEqualTo("action=DUNNO\n\n".repeat(requests));
+        }
+    }
+
+    @Test
     void manyConnectionsAtOnce() throws Exception {
         start();
         List<Callable<Integer>> clients = new ArrayList<>();
