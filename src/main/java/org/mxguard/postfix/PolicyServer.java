@@ -222,28 +222,56 @@ public final class PolicyServer implements AutoCloseable {
         private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
         private final Set<Connection> connections = new HashSet<>(); // the loop's thread only
         private final Thread thread;
+        /** Guards {@link #ended} and the selector's wake-ups: a closed selector cannot be woken. */
+        private final Object lifecycle = new Object();
+        private boolean ended;
 
         EventLoop(int number) throws IOException {
             selector = Selector.open();
             thread = Thread.ofPlatform().daemon().name("policy-loop-" + number).start(this::run);
         }
 
+        /** Serves the connection from now on; closes it when the loop has ended. */
         void adopt(SocketChannel channel) {
-            execute(() -> {
-                Connection connection = new Connection(this, channel);
-                try {
-                    connection.key = channel.register(selector, SelectionKey.OP_READ, connection);
-                    connections.add(connection);
-                } catch (IOException e) {
-                    connection.close();
-                }
-            });
+            if (!execute(() -> register(channel))) {
+                closeQuietly(channel);
+                open.decrementAndGet();
+            }
         }
 
-        /** Runs the task in the loop's thread, soon. */
-        void execute(Runnable task) {
-            tasks.add(task);
-            selector.wakeup();
+        private void register(SocketChannel channel) {
+            Connection connection = new Connection(this, channel);
+            if (ended) {
+                connection.close(); // adopted as the loop ended
+                return;
+            }
+            try {
+                connection.key = channel.register(selector, SelectionKey.OP_READ, connection);
+                connections.add(connection);
+            } catch (IOException | RuntimeException e) {
+                connection.close();
+            }
+        }
+
+        /** Runs the task in the loop's thread, soon; false (and nothing runs) once the loop has ended. */
+        boolean execute(Runnable task) {
+            synchronized (lifecycle) {
+                if (ended) {
+                    return false;
+                }
+                tasks.add(task);
+                selector.wakeup();
+                return true;
+            }
+        }
+
+        /** Wakes the loop to see that the server is closing. */
+        void stop() {
+            synchronized (lifecycle) {
+                if (!ended) {
+                    selector.wakeup();
+                }
+            }
         }
 
         private void run() {
@@ -253,9 +281,7 @@ public final class PolicyServer implements AutoCloseable {
             try {
                 while (!closing) {
                     selector.select(this::ready, pause);
-                    for (Runnable task; (task = tasks.poll()) != null; ) {
-                        task.run();
-                    }
+                    runTasks();
                     long now = System.nanoTime();
                     if (now - lastIdleCheck >= pause * 1_000_000) {
                         lastIdleCheck = now;
@@ -267,13 +293,24 @@ public final class PolicyServer implements AutoCloseable {
                     log.error("a policy event loop failed; its connections are closed", e);
                 }
             } finally {
+                synchronized (lifecycle) {
+                    ended = true;
+                }
+                runTasks(); // connections adopted meanwhile are closed, answers made meanwhile dropped
                 for (Connection c : List.copyOf(connections)) {
                     c.close();
                 }
-                for (Runnable task; (task = tasks.poll()) != null; ) {
-                    task.run(); // channels adopted while closing are closed with the rest
-                }
                 closeQuietly(selector);
+            }
+        }
+
+        private void runTasks() {
+            for (Runnable task; (task = tasks.poll()) != null; ) {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    log.error("a policy event loop's task failed", e);
+                }
             }
         }
 
@@ -448,7 +485,7 @@ public final class PolicyServer implements AutoCloseable {
         }
         List<Thread> threads = new ArrayList<>(acceptors);
         for (EventLoop loop : loops) {
-            loop.selector.wakeup(); // it closes its connections as it ends
+            loop.stop(); // it closes its connections as it ends
             threads.add(loop.thread);
         }
         for (Thread thread : threads) {
