@@ -160,7 +160,11 @@ public final class PolicyService {
     private PolicyAnswer judged(PolicyRequest request, VerdictKey key, PolicySession session, InetAddress client,
             CompletableFuture<Evaluator.Evaluation> verdict, Throwable waitFailed) {
         if (waitFailed == null && verdict.isCompletedExceptionally()) {
-            waitFailed = verdict.exceptionNow();
+            try {
+                verdict.join();
+            } catch (CompletionException | java.util.concurrent.CancellationException e) {
+                waitFailed = e; // the checks failed (or were cancelled): not a verdict
+            }
         }
         if (waitFailed != null) {
             Throwable cause = waitFailed instanceof CompletionException && waitFailed.getCause() != null
