@@ -63,7 +63,13 @@ public class BatchedConsoleAppender<E> extends OutputStreamAppender<E> {
             flusher = Thread.ofPlatform().daemon().name("log-flush-" + getName()).start(this::flushEvery);
         }
         atExit = Thread.ofPlatform().name("log-flush-at-exit").unstarted(this::flush);
-        Runtime.getRuntime().addShutdownHook(atExit);
+        try {
+            Runtime.getRuntime().addShutdownHook(atExit);
+        } catch (IllegalStateException e) {
+            // started while the JVM exits (a first log line in another shutdown hook): write each line at once
+            atExit = null;
+            setImmediateFlush(true);
+        }
     }
 
     private void flushEvery() {
