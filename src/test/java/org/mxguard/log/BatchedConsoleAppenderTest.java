@@ -121,6 +121,24 @@ class BatchedConsoleAppenderTest {
         assertThat(text()).isEqualTo("one\ntwo\n");
     }
 
+    /** A JVM whose first log line comes from a shutdown hook, with the shipped logback.xml. */
+    public static final class FirstLineAtExit {
+        public static void main(String[] args) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() ->
+                    org.slf4j.LoggerFactory.getLogger("mxguard.transactions").info("{\"said\":\"at exit\"}")));
+        }
+    }
+
+    @Test
+    void aFirstLineWhileTheJvmExitsIsWrittenAllTheSame() throws Exception {
+        Process jvm = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), FirstLineAtExit.class.getName())
+                .redirectErrorStream(true).start();
+        String out = new String(jvm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(jvm.waitFor()).isZero();
+        assertThat(out).as("stdout and stderr of the JVM").contains("{\"said\":\"at exit\"}\n");
+    }
+
     @Test
     void aBadTargetIsAnErrorAndTheAppenderDoesNotStart() {
         BatchedConsoleAppender<ILoggingEvent> bad = new BatchedConsoleAppender<>();
