@@ -32,10 +32,6 @@ public class BatchedConsoleAppender<E> extends OutputStreamAppender<E> {
         this.target = target;
     }
 
-    public String getTarget() {
-        return target;
-    }
-
     public void setFlushMillis(int flushMillis) {
         this.flushMillis = flushMillis;
     }
