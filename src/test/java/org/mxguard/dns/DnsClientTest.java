@@ -301,6 +301,17 @@ class DnsClientTest {
         assertThat(values(answer)).isEmpty();
     }
 
+    @ParameterizedTest
+    @EnumSource(value = Behaviour.class, names = {"SHORT", "WRONG_TYPE", "TRUNCATE_UDP_TCP_CLOSED"})
+    void cutShortMistypedOrUnfinishedAnswersAreTempFail(Behaviour behaviour) throws Exception {
+        server.a("mail.example.org", "192.0.2.1").behave("mail.example.org", RecordType.A, behaviour);
+
+        DnsAnswer<?> answer = ask("mail.example.org", RecordType.A);
+
+        assertThat(answer).isInstanceOf(DnsAnswer.TempFail.class);
+        assertThat(server.queries("mail.example.org", RecordType.A)).isBetween(1, 2 * (1 + RETRIES));
+    }
+
     @Test
     void truncatedUdpAnswerIsRetriedOverTcp() throws Exception {
         server.mx("example.org", 10, "mail.example.org").behave("example.org", RecordType.MX, Behaviour.TRUNCATE_UDP);

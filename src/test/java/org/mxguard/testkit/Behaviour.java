@@ -26,5 +26,11 @@ public enum Behaviour {
     /** Over UDP: TC bit, no records. Over TCP: the {@link #ANSWER} answer. */
     TRUNCATE_UDP,
     /** TC bit and no records over UDP and over TCP. */
-    TRUNCATE_ALWAYS
+    TRUNCATE_ALWAYS,
+    /** Over UDP: TC bit, no records. Over TCP: the connection is closed without an answer. */
+    TRUNCATE_UDP_TCP_CLOSED,
+    /** The {@link #ANSWER} answer cut short: the header and half of the rest (no TC bit). */
+    SHORT,
+    /** The {@link #ANSWER} answer with another type (TXT) in its question section. */
+    WRONG_TYPE
 }

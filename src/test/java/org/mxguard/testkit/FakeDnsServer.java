@@ -16,12 +16,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.mxguard.dns.RecordType;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
@@ -36,6 +38,7 @@ import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.ReverseMap;
 import org.xbill.DNS.TextParseException;
+import org.xbill.DNS.Type;
 
 /**
  * An in-process DNS server for unit tests, fault injection and benchmarks: UDP and TCP on one
@@ -278,6 +281,31 @@ public final class FakeDnsServer implements AutoCloseable {
         return tcpTotal.get();
     }
 
+    /**
+     * The distinct questions received (UDP and TCP) whose name satisfies {@code name}, as
+     * "name TYPE" (lower case, no trailing dot): what one verdict's query budget limits.
+     */
+    public Set<String> questions(Predicate<String> name) {
+        Set<String> found = new TreeSet<>();
+        perQuestion.keySet().forEach(k -> {
+            if (name.test(k.name())) {
+                found.add(k.name() + " " + Type.string(k.type()));
+            }
+        });
+        return found;
+    }
+
+    /** Queries received (UDP and TCP, retries included) for names that satisfy {@code name}. */
+    public int queries(Predicate<String> name) {
+        int n = 0;
+        for (Map.Entry<Key, AtomicInteger> e : perQuestion.entrySet()) {
+            if (name.test(e.getKey().name())) {
+                n += e.getValue().get();
+            }
+        }
+        return n;
+    }
+
     public FakeDnsServer resetCounts() {
         total.set(0);
         tcpTotal.set(0);
@@ -336,6 +364,9 @@ public final class FakeDnsServer implements AutoCloseable {
                     return;
                 }
                 FakeResponses.Reply reply = handle(query.array(), true);
+                if (reply != null && reply.bytes().length == 0) {
+                    return; // FakeResponses.CLOSE: hang up on the client
+                }
                 if (reply != null) {
                     ByteBuffer out = ByteBuffer.allocate(2 + reply.bytes().length);
                     out.putShort((short) reply.bytes().length).put(reply.bytes()).flip();

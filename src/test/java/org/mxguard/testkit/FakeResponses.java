@@ -1,6 +1,7 @@
 package org.mxguard.testkit;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import org.xbill.DNS.CNAMERecord;
@@ -21,6 +22,8 @@ final class FakeResponses {
     record Reply(byte[] bytes, Duration delay) {
     }
 
+    /** A TCP reply of no bytes: close the connection without answering. */
+    static final byte[] CLOSE = new byte[0];
     private static final int MAX_CHAIN = 16;
     private static final Name DECOY = Name.fromConstantString("wrong-question.invalid.");
     private static final Name SOA_HOST = Name.fromConstantString("ns.fake-dns.invalid.");
@@ -75,6 +78,28 @@ final class FakeResponses {
             case WRONG_QUESTION -> m = decoy(query, answer(query));
             case TRUNCATE_UDP -> m = overTcp ? answer(query) : truncated(query);
             case TRUNCATE_ALWAYS -> m = truncated(query);
+            case TRUNCATE_UDP_TCP_CLOSED -> {
+                if (overTcp) {
+                    return CLOSE;
+                }
+                m = truncated(query);
+            }
+            case SHORT -> {
+                byte[] whole = wire(answer(query), query, overTcp);
+                return Arrays.copyOf(whole, 12 + (whole.length - 12) / 2);
+            }
+            case WRONG_TYPE -> {
+                Message real = answer(query);
+                m = new Message(query.getHeader().getID());
+                m.getHeader().setFlag(Flags.QR);
+                m.getHeader().setFlag(Flags.RA);
+                m.getHeader().setFlag(Flags.RD);
+                m.getHeader().setRcode(real.getRcode());
+                m.addRecord(Record.newRecord(question.getName(), Type.TXT, DClass.IN), Section.QUESTION);
+                for (Record r : real.getSection(Section.ANSWER)) {
+                    m.addRecord(r, Section.ANSWER);
+                }
+            }
             default -> throw new IllegalStateException("unhandled " + behaviour);
         }
         return wire(m, query, overTcp);
