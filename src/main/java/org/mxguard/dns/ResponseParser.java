@@ -44,7 +44,7 @@ final class ResponseParser {
         List<String> cnames = new ArrayList<>(0);
         long chainTtl = Long.MAX_VALUE; // the answer is only as fresh as the shortest-lived alias in its chain
         if (question.type() != RecordType.CNAME) {
-            for (int i = 0; i < MAX_CHAIN; i++) {
+            for (int i = 0; ; i++) {
                 Name next = null;
                 for (Record r : answers) {
                     if (r instanceof CNAMERecord c && r.getName().equals(owner)) {
@@ -56,7 +56,16 @@ final class ResponseParser {
                 if (next == null) {
                     break;
                 }
-                cnames.add(DnsNames.normalize(next.toString()));
+                // A loop, or a chain longer than we follow, says nothing definitive about the name
+                // (Unbound answers SERVFAIL for both): never the NODATA that would fail a check.
+                String alias = DnsNames.normalize(next.toString());
+                if (alias.equals(question.name()) || cnames.contains(alias)) {
+                    return new DnsAnswer.TempFail<>(question, "CNAME loop at " + alias);
+                }
+                if (i == MAX_CHAIN) {
+                    return new DnsAnswer.TempFail<>(question, "CNAME chain longer than " + MAX_CHAIN);
+                }
+                cnames.add(alias);
                 owner = next;
             }
         }

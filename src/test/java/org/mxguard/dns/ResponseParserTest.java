@@ -8,6 +8,8 @@ import static org.mxguard.dns.Answers.records;
 import static org.mxguard.dns.Answers.tempFail;
 
 import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.CNAMERecord;
@@ -117,14 +119,36 @@ class ResponseParserTest {
     }
 
     @Test
-    void aCnameLoopEnds() {
-        Message m = wwwAResponse(
+    void aCnameLoopIsATemporaryFailureNotNoData() {
+        // NODATA would be definitive: iprev fail and a 550 for a broken alias Unbound calls SERVFAIL
+        Message back = wwwAResponse(
                 cname("www.example.org", 300, "loop.example.org"),
                 cname("loop.example.org", 300, "www.example.org"));
+        Message further = wwwAResponse(
+                cname("www.example.org", 300, "a.example.org"),
+                cname("a.example.org", 300, "b.example.org"),
+                cname("b.example.org", 300, "a.example.org"),
+                a("a.example.org", 300, "192.0.2.7"));
 
-        DnsAnswer.NoData<?> answer = noData(parse(m));
+        assertThat(tempFail(parse(back))).contains("CNAME loop");
+        assertThat(tempFail(parse(further))).contains("CNAME loop");
+    }
 
-        assertThat(answer.cnames()).hasSizeBetween(2, 16);
+    @Test
+    void aChainLongerThanWeFollowIsATemporaryFailure() {
+        List<Record> chain = new ArrayList<>();
+        String owner = "www.example.org";
+        for (int i = 1; i <= 17; i++) {
+            chain.add(cname(owner, 300, "c" + i + ".example.org"));
+            owner = "c" + i + ".example.org";
+        }
+        chain.add(a(owner, 300, "192.0.2.7"));
+
+        assertThat(tempFail(parse(wwwAResponse(chain.toArray(Record[]::new))))).contains("longer than 16");
+        // sixteen aliases are followed to the end
+        List<Record> sixteen = new ArrayList<>(chain.subList(0, 16));
+        sixteen.add(a("c16.example.org", 300, "192.0.2.7"));
+        assertThat(recordValues(parse(wwwAResponse(sixteen.toArray(Record[]::new))))).containsExactly(ip("192.0.2.7"));
     }
 
     @Test
