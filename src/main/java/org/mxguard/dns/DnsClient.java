@@ -23,7 +23,9 @@ import org.xbill.DNS.WireParseException;
 /**
  * Sends questions to recursive resolvers over the network with dnsjava and turns each response
  * into a typed {@link DnsAnswer}. dnsjava retries over TCP when a UDP answer is truncated; a
- * timeout or network error moves on to the next server, up to {@code retries} more attempts.
+ * timeout or network error moves on to the next server, up to {@code retries} more attempts, and
+ * so does an answer that is a temporary failure (SERVFAIL, REFUSED, ...) when there is another
+ * server to ask.
  */
 public final class DnsClient implements Resolver {
     /**
@@ -98,7 +100,15 @@ public final class DnsClient implements Resolver {
         // second, and not while other sockets keep it busy): enforce the per-attempt timeout here.
         return server.sendAsync(query, executor).toCompletableFuture()
                 .orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
-                .<DnsAnswer<?>>thenApply(response -> ResponseParser.parse(question, response))
+                .<DnsAnswer<?>>thenCompose(response -> {
+                    DnsAnswer<?> answer = ResponseParser.parse(question, response);
+                    // SERVFAIL, REFUSED and the like are this server's word: ask the next, as the
+                    // system's stub resolver does, or one resolver that refuses us defers all mail
+                    if (answer instanceof DnsAnswer.TempFail<?> && servers.size() > 1 && attempt < retries) {
+                        return attempt(question, query, attempt + 1);
+                    }
+                    return CompletableFuture.completedFuture(answer);
+                })
                 .exceptionallyComposeAsync(error -> { // off the JDK's shared timeout thread
                     Throwable cause = unwrap(error);
                     if (isTransient(cause) && attempt < retries) {

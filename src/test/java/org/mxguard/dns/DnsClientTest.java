@@ -361,6 +361,33 @@ class DnsClientTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(value = Behaviour.class, names = {"SERVFAIL", "REFUSED", "WRONG_QUESTION", "TRUNCATE_ALWAYS"})
+    void theNextServerIsAskedWhenOneAnswersWithAFailure(Behaviour behaviour) throws Exception {
+        try (FakeDnsServer second = FakeDnsServer.start()) {
+            server.defaultBehaviour(behaviour);
+            second.a("mail.example.org", "192.0.2.1");
+            DnsClient two = new DnsClient(List.of(server.address(), second.address()), TIMEOUT, 1, dns.executor());
+
+            DnsAnswer<?> answer = ask(two, "mail.example.org", RecordType.A);
+
+            assertThat(values(answer)).containsExactly(ip("192.0.2.1"));
+            assertThat(second.queries()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aFailureFromEveryServerIsAskedOncePerAttempt() throws Exception {
+        try (FakeDnsServer second = FakeDnsServer.start()) {
+            server.defaultBehaviour(Behaviour.SERVFAIL);
+            second.defaultBehaviour(Behaviour.SERVFAIL);
+            DnsClient two = new DnsClient(List.of(server.address(), second.address()), TIMEOUT, 1, dns.executor());
+
+            assertThat(tempFail(ask(two, "mail.example.org", RecordType.A))).contains("SERVFAIL");
+            assertThat(server.queries() + second.queries()).isEqualTo(2);
+        }
+    }
+
     @Test
     void noServersIsAConfigurationError() {
         org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
