@@ -1,6 +1,14 @@
 package org.mxguard.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mxguard.delivery.CrashRuns.arrived;
+import static org.mxguard.delivery.CrashRuns.awaitEmptySpool;
+import static org.mxguard.delivery.CrashRuns.corrupt;
+import static org.mxguard.delivery.CrashRuns.envelopes;
+import static org.mxguard.delivery.CrashRuns.kill;
+import static org.mxguard.delivery.CrashRuns.mxguard;
+import static org.mxguard.delivery.CrashRuns.stop;
+import static org.mxguard.delivery.CrashRuns.tail;
 import static org.mxguard.testbed.TestZones.EQUAL_PREF_DOMAIN;
 import static org.mxguard.testbed.TestZones.EQUAL_PREF_IP_A;
 import static org.mxguard.testbed.TestZones.EQUAL_PREF_IP_B;
@@ -16,13 +24,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,10 +107,9 @@ class CrashIT {
                         // then a stretch of deliveries, leaving some for the next runs to catch and finish
                         int target = dumpCount(sinks) + Math.min(gap, envelopes(spool).size() / 2);
                         awaitDumps(sinks, target, Set.of(), queueIds, spool, Math.max(60, gap / 5), serve, log);
-                        serve.destroyForcibly(); // SIGKILL, in the middle of delivery
-                        assertThat(serve.waitFor(10, TimeUnit.SECONDS)).as("serve dies on SIGKILL").isTrue();
+                        kill(serve); // in the middle of delivery
                         kills++;
-                        Set<Integer> window = arrived(sinks).keySet().stream()
+                        Set<Integer> window = arrived(sinks, MESSAGE_ID).keySet().stream()
                                 .filter(m -> isQueued(spool, queueIds.get(m))).collect(Collectors.toCollection(TreeSet::new));
                         caught.add(window);
                         System.out.printf("crash test: kill %d after %d dumps (%d envelopes left, %d delivered but "
@@ -114,17 +118,11 @@ class CrashIT {
                         awaitEmptySpool(spool, Math.max(60, MESSAGES / 5), serve, log);
                     }
                 } finally {
-                    if (serve.isAlive()) {
-                        serve.destroy();
-                        if (!serve.waitFor(20, TimeUnit.SECONDS)) {
-                            serve.destroyForcibly();
-                            serve.waitFor(10, TimeUnit.SECONDS);
-                        }
-                    }
+                    stop(serve);
                 }
             }
             // a session killed in mid-transaction never gets its message dumped, so the count is final
-            Map<Integer, Integer> arrivals = arrived(sinks);
+            Map<Integer, Integer> arrivals = arrived(sinks, MESSAGE_ID);
             List<Integer> lost = new ArrayList<>();
             List<Integer> tooMany = new ArrayList<>();
             List<Integer> unexplained = new ArrayList<>();
@@ -153,8 +151,7 @@ class CrashIT {
             assertThat(tooMany).as("messages delivered more than twice; what the servers logged of them:%n%s",
                     history(tooMany, queueIds, KILLS)).isEmpty();
             assertThat(kills).isEqualTo(KILLS);
-            Path corrupt = spool.resolve("corrupt");
-            assertThat(Files.exists(corrupt) ? listing(corrupt) : List.of()).as("corrupt/").isEmpty();
+            assertThat(corrupt(spool)).as("corrupt/").isEmpty();
         }
     }
 
@@ -171,28 +168,6 @@ class CrashIT {
                     message.getBytes(StandardCharsets.US_ASCII)).id().toString());
         }
         return queueIds;
-    }
-
-    private static Process mxguard(Path log, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "org.mxguard.cli.Main"));
-        command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(log.toFile()).start();
-    }
-
-    /** How often each message arrived, by its number, over every sink. */
-    private static Map<Integer, Integer> arrived(List<DeliveryTestSink> sinks) {
-        Map<Integer, Integer> arrivals = new TreeMap<>();
-        for (DeliveryTestSink sink : sinks) {
-            for (String dump : sink.dumps()) {
-                Matcher m = MESSAGE_ID.matcher(dump);
-                assertThat(m.find()).as("a Message-ID in %s", dump).isTrue();
-                arrivals.merge(Integer.parseInt(m.group(1)), 1, Integer::sum);
-            }
-        }
-        return arrivals;
     }
 
     private static boolean isQueued(Path spool, String queueId) {
@@ -220,45 +195,6 @@ class CrashIT {
         }
     }
 
-    private static void awaitEmptySpool(Path spool, int seconds, Process serve, Path log) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (true) {
-            List<String> left = envelopes(spool);
-            if (left.isEmpty()) {
-                return;
-            }
-            if (!serve.isAlive()) {
-                throw new AssertionError("serve exited (" + serve.exitValue() + ") with " + left.size()
-                        + " envelopes queued:\n" + tail(log));
-            }
-            if (System.nanoTime() > end) {
-                throw new AssertionError(left.size() + " envelopes still in the spool after " + seconds + " s: "
-                        + left.subList(0, Math.min(10, left.size())) + "\n" + tail(log));
-            }
-            Thread.sleep(100);
-        }
-    }
-
-    private static List<String> envelopes(Path spool) throws IOException {
-        return listing(spool).stream().filter(name -> name.endsWith(".env")).toList();
-    }
-
-    /** The files in {@code directory} and its message directories (not corrupt/, which is listed on its own). */
-    private static List<String> listing(Path directory) throws IOException {
-        while (true) {
-            try (Stream<Path> files = Files.walk(directory, 2)) {
-                return files.filter(Files::isRegularFile)
-                        .filter(f -> f.getParent().equals(directory) || f.getParent().getFileName().toString().length() == 1)
-                        .map(f -> f.getFileName().toString()).sorted().toList();
-            } catch (java.io.UncheckedIOException e) {
-                if (!(e.getCause() instanceof java.nio.file.NoSuchFileException)) {
-                    throw e;
-                }
-                // serve deleted a delivered message while the walk passed it: look again
-            }
-        }
-    }
-
     /** Every serve log line naming one of {@code messages}, run by run: how a message came to arrive too often. */
     private String history(List<Integer> messages, List<String> queueIds, int runs) {
         StringBuilder history = new StringBuilder();
@@ -274,14 +210,5 @@ class CrashIT {
             }
         }
         return history.toString();
-    }
-
-    private static String tail(Path log) {
-        try {
-            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
     }
 }
