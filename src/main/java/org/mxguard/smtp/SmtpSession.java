@@ -427,15 +427,21 @@ final class SmtpSession implements Runnable {
             socket.setSoTimeout((int) settings.dataTimeout().toMillis());
             DataOutcome[] outcome = new DataOutcome[1];
             DataSink[] sink = new DataSink[1];
+            boolean[] reading = new boolean[1];
             try {
                 draft.writeBody(file -> {
+                    reading[0] = true;
                     sink[0] = new DataSink(file, settings.hostname());
                     outcome[0] = input.readData(sink[0], settings.maxMessageBytes());
                     sink[0].finish();
                     return outcome[0].bytes();
                 });
             } catch (NotQueuedException e) {
-                if (outcome[0] == null) {
+                if (!reading[0]) {
+                    // the spool failed before the data was read (its file could not be created): read
+                    // it all the same, to stay in step with the client, then say it was not queued
+                    input.readData(OutputStream.nullOutputStream(), settings.maxMessageBytes());
+                } else if (outcome[0] == null) {
                     throw e.getCause() instanceof IOException io ? io : e; // the client, not the disk
                 }
                 log.warn("{}: not queued: {}", client.getHostAddress(), e.getMessage());

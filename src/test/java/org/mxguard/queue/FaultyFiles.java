@@ -11,9 +11,9 @@ import java.util.List;
  * Real files with injected trouble. Operations are numbered from 1 as they happen, so a test can
  * <em>crash</em> at one (it and every later one fail, leaving the disk exactly as it was at that
  * moment, as if the process had died), <em>fail</em> one alone (a transient I/O error), or make the
- * disk run full after some bytes.
+ * disk run full after some bytes. Public for the gateway's tests, which fail the spool under an SMTP session.
  */
-final class FaultyFiles implements SpoolFiles {
+public final class FaultyFiles implements SpoolFiles {
     static final String NO_SPACE = "No space left on device";
 
     private final SpoolFiles real = new NioSpoolFiles();
@@ -25,30 +25,30 @@ final class FaultyFiles implements SpoolFiles {
     private long spaceLeft = -1;
 
     /** Operation {@code n} (counted from now on) and every one after it fail: the process died there. */
-    synchronized FaultyFiles crashAt(int n) {
+    public synchronized FaultyFiles crashAt(int n) {
         crashAt = operations.size() + n;
         return this;
     }
 
     /** Only operation {@code n} (counted from now on) fails. */
-    synchronized FaultyFiles failAt(int n) {
+    public synchronized FaultyFiles failAt(int n) {
         failAt = operations.size() + n;
         return this;
     }
 
     /** Every operation whose description starts with {@code prefix} fails, e.g. "write". */
-    synchronized FaultyFiles failEvery(String prefix) {
+    public synchronized FaultyFiles failEvery(String prefix) {
         failPrefix = prefix;
         return this;
     }
 
     /** Writes beyond {@code bytes} more fail as on a full disk, after writing what fitted. */
-    synchronized FaultyFiles diskFullAfter(long bytes) {
+    public synchronized FaultyFiles diskFullAfter(long bytes) {
         spaceLeft = bytes;
         return this;
     }
 
-    synchronized FaultyFiles heal() {
+    public synchronized FaultyFiles heal() {
         crashAt = Integer.MAX_VALUE;
         failAt = -1;
         failPrefix = null;
@@ -57,7 +57,7 @@ final class FaultyFiles implements SpoolFiles {
     }
 
     /** What was asked for, in order, as "write NAME", "move FROM TO", "sync DIR", "delete NAME", "space". */
-    synchronized List<String> operations() {
+    public synchronized List<String> operations() {
         return List.copyOf(operations);
     }
 

@@ -23,6 +23,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.mxguard.check.CheckSuite;
 import org.mxguard.check.GenericNameClassifier;
 import org.mxguard.check.LocalIdentity;
@@ -34,9 +36,11 @@ import org.mxguard.policy.AllowlistEntry;
 import org.mxguard.policy.Policy;
 import org.mxguard.policy.SessionChecks;
 import org.mxguard.queue.Envelope;
+import org.mxguard.queue.FaultyFiles;
 import org.mxguard.queue.NioSpoolFiles;
 import org.mxguard.queue.QueueIds;
 import org.mxguard.queue.Spool;
+import org.mxguard.queue.SpoolFiles;
 
 /**
  * The session's protocol rules, over a real socket on 127.0.0.1, with every check allowlisted
@@ -52,6 +56,8 @@ class SmtpSessionTest {
     private final List<Envelope> queued = new ArrayList<>();
     private final org.mxguard.web.GatewayMetrics metrics = new org.mxguard.web.GatewayMetrics();
     private SmtpServer server;
+    /** What the spool writes through: the real files, or {@link FaultyFiles} to fail one step. */
+    private SpoolFiles files = new NioSpoolFiles();
 
     @AfterEach
     void stop() {
@@ -61,7 +67,7 @@ class SmtpSessionTest {
     }
 
     private InetSocketAddress start(SessionSettings settings, SmtpServer.Limits limits) throws IOException {
-        Spool spool = new Spool(spoolDirectory, new NioSpoolFiles(), new QueueIds(Clock.systemUTC(), new SplittableRandom(1)),
+        Spool spool = new Spool(spoolDirectory, files, new QueueIds(Clock.systemUTC(), new SplittableRandom(1)),
                 Clock.systemUTC(), 0);
         spool.recover();
         Resolver noDns = question -> CompletableFuture.completedFuture(new DnsAnswer.TempFail<>(question, "no DNS in this test"));
@@ -170,6 +176,70 @@ class SmtpSessionTest {
                 .containsExactly("b@protected.test");
         assertThat(queued.get(1).sender()).isEmpty();
         assertThat(queued.get(1).recipients().getFirst().address()).isEqualTo("postmaster@" + HOSTNAME);
+    }
+
+    /**
+     * The spool fails at one of its steps for the message (1 the free-space check at DATA, 2 the
+     * body, 3 the envelope, 4 and 5 their renames, 6 the directory sync): the client gets 452 4.3.1
+     * where the 250 would have been, nothing is left in the spool, and the session goes on: the next
+     * message is queued, once.
+     */
+    @ParameterizedTest(name = "spool step {0} fails")
+    @ValueSource(ints = {1, 2, 3, 4, 5, 6})
+    void aSpoolStepThatFailsGivesA452NeverA250AndLeavesNothing(int step) throws Exception {
+        FaultyFiles faulty = new FaultyFiles();
+        files = faulty;
+        try (Client c = new Client(start())) {
+            c.reply();
+            c.command("EHLO client.good.test");
+            c.command("MAIL FROM:<a@good.test>");
+            c.command("RCPT TO:<b@protected.test>");
+            faulty.failAt(step);
+            String data = c.command("DATA");
+            String end = step == 1 ? data : c.send("Subject: lost\r\n\r\nnot queued\r\n.\r\n");
+            if (step > 1) {
+                assertThat(data).startsWith("354 ");
+            }
+
+            assertThat(end).isEqualTo("452 4.3.1 Insufficient system storage");
+            assertThat(queued).isEmpty();
+            assertThat(messageFiles()).as("left in the spool").isEmpty();
+            c.command("MAIL FROM:<a@good.test>");
+            c.command("RCPT TO:<b@protected.test>");
+            c.command("DATA");
+            assertThat(c.send("Subject: next\r\n\r\nqueued\r\n.\r\n")).startsWith("250 2.0.0 Ok: queued as ");
+        }
+        assertThat(queued).hasSize(1);
+        assertThat(messageFiles()).hasSize(2);
+    }
+
+    /** A disk that fills while the data streams in: 452 after the final dot, and no partial file. */
+    @Test
+    void aDiskThatFillsDuringTheDataGivesA452AndLeavesNothing() throws Exception {
+        FaultyFiles faulty = new FaultyFiles();
+        files = faulty;
+        try (Client c = new Client(start())) {
+            c.reply();
+            c.command("EHLO client.good.test");
+            c.command("MAIL FROM:<a@good.test>");
+            c.command("RCPT TO:<b@protected.test>");
+            assertThat(c.command("DATA")).startsWith("354 ");
+            faulty.diskFullAfter(1000);
+
+            assertThat(c.send("Subject: big\r\n\r\n" + ("x".repeat(70) + "\r\n").repeat(100) + ".\r\n"))
+                    .isEqualTo("452 4.3.1 Insufficient system storage");
+            assertThat(queued).isEmpty();
+            assertThat(messageFiles()).isEmpty();
+            assertThat(c.command("NOOP")).as("the session goes on").isEqualTo("250 2.0.0 Ok");
+        }
+    }
+
+    /** The files in the spool's message directories (one-letter names), temporary ones included. */
+    private List<Path> messageFiles() throws IOException {
+        try (java.util.stream.Stream<Path> all = java.nio.file.Files.walk(spoolDirectory, 2)) {
+            return all.filter(java.nio.file.Files::isRegularFile)
+                    .filter(f -> f.getParent().getFileName().toString().length() == 1).toList();
+        }
     }
 
     @Test
