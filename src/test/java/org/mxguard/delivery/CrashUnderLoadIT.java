@@ -1,6 +1,7 @@
 package org.mxguard.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mxguard.delivery.CrashRuns.arrived;
 import static org.mxguard.delivery.CrashRuns.awaitEmptySpool;
 import static org.mxguard.delivery.CrashRuns.awaitLog;
@@ -102,24 +103,10 @@ class CrashUnderLoadIT {
     void theGatewayKilledUnderLoadLosesNoAcceptedMessage(DnsTestBed bed) throws Exception {
         long started = System.nanoTime();
         Path spool = dir.resolve("spool");
-        Path config = Files.writeString(dir.resolve("mxguard.toml"), """
-                [smtp]
-                greet-wait-ms = 0
-
-                [delivery]
-                helo = "relay.mxguard.test"
-
-                [queue]
-                reserve-mb = 0
-                minimal-backoff-s = 1
-                maximal-backoff-s = 2
-                """);
         int smtpPort = DeliveryTestSink.freePortOn("127.0.0.1");
         int sinkPort = DeliveryTestSink.freePortOn(SINK_IP);
         InetSocketAddress gateway = new InetSocketAddress(InetAddresses.require("127.0.0.1"), smtpPort);
-        String[] serveArgs = {"serve", "--config", config.toString(), "--spool", spool.toString(),
-                "--dns", bed.resolverHostPort(), "--listen", "127.0.0.1:" + smtpPort,
-                "--relay-domain", RELAY_DOMAIN + "=[" + SINK_IP + "]:" + sinkPort};
+        String[] serveArgs = serveArgs(bed, spool, smtpPort, sinkPort);
         SplittableRandom random = new SplittableRandom();
         try (DeliveryTestSink sink = DeliveryTestSink.start(SINK_IP, sinkPort)) {
             List<Thread> clients = new ArrayList<>();
@@ -197,6 +184,90 @@ class CrashUnderLoadIT {
             // forgot the message: at most the deliveries in flight to the one next hop, per kill
             assertThat(duplicates).as("extra arrivals").isLessThanOrEqualTo(KILLS * DestinationLimiter.DEFAULT_LIMIT);
             assertThat(corrupt(spool)).as("corrupt/").isEmpty();
+        }
+    }
+
+    /**
+     * The deterministic case the load test meets by chance: the gateway is killed while a client is
+     * in the middle of its data, with the body half written to the spool. The client sees the
+     * connection drop, never a reply; the restarted gateway has nothing of it queued (the
+     * half-written file is gone, corrupt/ is empty), and the sink gets only what came after.
+     */
+    @Test
+    void aKillInTheMiddleOfTheDataLeavesTheClientWithoutA250AndNothingQueued(DnsTestBed bed) throws Exception {
+        Path spool = dir.resolve("spool");
+        int smtpPort = DeliveryTestSink.freePortOn("127.0.0.1");
+        int sinkPort = DeliveryTestSink.freePortOn(SINK_IP);
+        InetSocketAddress gateway = new InetSocketAddress(InetAddresses.require("127.0.0.1"), smtpPort);
+        String[] serveArgs = serveArgs(bed, spool, smtpPort, sinkPort);
+        Sender sender = SENDERS.getFirst();
+        try (DeliveryTestSink sink = DeliveryTestSink.start(SINK_IP, sinkPort)) {
+            Path log = dir.resolve("serve-0.log");
+            Process serve = mxguard(log, serveArgs);
+            try (Session session = openWhenListening(gateway, sender, serve, log)) {
+                session.command("MAIL FROM:<" + sender.from() + ">", 250);
+                session.command("RCPT TO:<user0@" + RELAY_DOMAIN + ">", 250);
+                session.command("DATA", 354);
+                byte[] message = message(sender, 15);
+                session.out.write(message, 0, message.length / 2);
+                session.out.flush();
+                awaitFile(spool, ".eml.tmp", serve, log); // the body is being written to the spool
+
+                kill(serve);
+
+                assertThatThrownBy(session::reply).as("the client's reply after the kill")
+                        .isInstanceOf(IOException.class);
+            } finally {
+                stop(serve);
+            }
+
+            log = dir.resolve("serve-1.log");
+            serve = mxguard(log, serveArgs);
+            try (Session session = openWhenListening(gateway, sender, serve, log)) {
+                assertThat(CrashRuns.listing(spool)).as("the spool after recovery").noneMatch(
+                        name -> name.endsWith(".env") || name.endsWith(".eml") || name.endsWith(".tmp"));
+                assertThat(corrupt(spool)).as("corrupt/").isEmpty();
+                assertThat(session.send(sender, 1)).isEqualTo(Outcome.ACCEPTED);
+                awaitEmptySpool(spool, 30, serve, log);
+            } finally {
+                stop(serve);
+            }
+            assertThat(arrived(List.of(sink), MESSAGE_ID)).as("arrivals by message").isEqualTo(Map.of(1, 1));
+        }
+    }
+
+    private String[] serveArgs(DnsTestBed bed, Path spool, int smtpPort, int sinkPort) throws IOException {
+        Path config = Files.writeString(dir.resolve("mxguard.toml"), """
+                [smtp]
+                greet-wait-ms = 0
+
+                [delivery]
+                helo = "relay.mxguard.test"
+
+                [queue]
+                reserve-mb = 0
+                minimal-backoff-s = 1
+                maximal-backoff-s = 2
+                """);
+        return new String[] {"serve", "--config", config.toString(), "--spool", spool.toString(),
+                "--dns", bed.resolverHostPort(), "--listen", "127.0.0.1:" + smtpPort,
+                "--relay-domain", RELAY_DOMAIN + "=[" + SINK_IP + "]:" + sinkPort};
+    }
+
+    private static Session openWhenListening(InetSocketAddress gateway, Sender sender, Process serve, Path log)
+            throws Exception {
+        awaitLog(log, "listening on 127.0.0.1:" + gateway.getPort(), 60, serve);
+        return Session.open(gateway, sender);
+    }
+
+    /** Waits for a file whose name ends with {@code suffix} in the spool's message directories. */
+    private static void awaitFile(Path spool, String suffix, Process serve, Path log) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (CrashRuns.listing(spool).stream().noneMatch(name -> name.endsWith(suffix))) {
+            if (!serve.isAlive() || System.nanoTime() > end) {
+                throw new AssertionError("no " + suffix + " file in the spool:\n" + CrashRuns.tail(log));
+            }
+            Thread.sleep(10);
         }
     }
 
