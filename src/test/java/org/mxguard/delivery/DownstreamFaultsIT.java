@@ -35,8 +35,8 @@ import org.mxguard.queue.Spool;
 
 /**
  * The next hop misbehaves: it closes the connection in the middle of the data, answers 4xx at
- * connect, at RCPT or after the final dot, hangs (accepts and never answers), or refuses
- * connections. Each time the message stays queued, byte for byte, with the attempt counted and the
+ * connect, at RCPT or after the final dot, hangs (accepts and never answers, or never answers the
+ * final dot), or refuses connections. Each time the message stays queued, byte for byte, with the attempt counted and the
  * reason kept; it is tried again on the backoff schedule, and delivered exactly once as soon as
  * the next hop behaves. The real spool, queue runner and SMTP client, the relay domain's next hop
  * a {@link FaultyNextHop}; the client's timeouts are 1 s, so that a hang costs a second.
@@ -90,6 +90,7 @@ class DownstreamFaultsIT {
             TEMPFAIL_AT_RCPT    | 450 4.2.1 mailbox busy, try again later
             TEMPFAIL_AFTER_DOT  | 451 4.3.0 message not taken, try again later
             HANG                | no greeting: timed out after 1 s
+            HANG_AFTER_DOT      | timed out after 1 s waiting for the reply to the end of the message
             REFUSE              | Connection refused
             """)
     void theMessageStaysQueuedIntactAndIsDeliveredOnceTheNextHopBehaves(Fault fault, String why) throws Exception {

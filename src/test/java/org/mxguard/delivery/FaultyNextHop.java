@@ -37,6 +37,8 @@ final class FaultyNextHop implements AutoCloseable {
         TEMPFAIL_AFTER_DOT,
         /** Accepts the connection and never says a word. */
         HANG,
+        /** Reads the whole message and never answers the final dot (it may have kept it: a duplicate risk). */
+        HANG_AFTER_DOT,
         /** Nothing listens: connections are refused. */
         REFUSE
     }
@@ -176,6 +178,10 @@ final class FaultyNextHop implements AutoCloseable {
             }
             first = false;
             if (line.equals(".")) {
+                if (fault == Fault.HANG_AFTER_DOT) {
+                    in.transferTo(OutputStream.nullOutputStream()); // until the client gives up
+                    return false;
+                }
                 if (fault == Fault.TEMPFAIL_AFTER_DOT) {
                     say(out, "451 4.3.0 message not taken, try again later");
                 } else {
