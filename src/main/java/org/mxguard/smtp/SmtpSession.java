@@ -62,6 +62,8 @@ final class SmtpSession implements Runnable {
     private final boolean xclientAllowed;
 
     private SmtpInput input;
+    /** Under {@link #input}: a command line must be complete within the command timeout. */
+    private CommandDeadline commandDeadline;
     private OutputStream out;
     private SessionChecks checks;
     private int errors;
@@ -105,7 +107,8 @@ final class SmtpSession implements Runnable {
         try {
             socket.setSoTimeout((int) settings.commandTimeout().toMillis());
             socket.setTcpNoDelay(true);
-            input = new SmtpInput(socket.getInputStream());
+            commandDeadline = new CommandDeadline(socket);
+            input = new SmtpInput(commandDeadline);
             out = new BufferedOutputStream(socket.getOutputStream(), 4096);
             if (!greet()) {
                 return;
@@ -113,6 +116,7 @@ final class SmtpSession implements Runnable {
             checks = setup.checks().apply(client);
             while (true) {
                 String line;
+                commandDeadline.start(settings.commandTimeout());
                 try {
                     line = input.readCommandLine();
                 } catch (SmtpInput.CommandLineException e) {
@@ -122,6 +126,8 @@ final class SmtpSession implements Runnable {
                         return;
                     }
                     continue;
+                } finally {
+                    commandDeadline.stop();
                 }
                 if (!command(line)) {
                     return;
@@ -280,7 +286,8 @@ final class SmtpSession implements Runnable {
         socket = upgraded.socket();
         tls = upgraded.tls();
         log.debug("{}: TLS {} {}", client.getHostAddress(), tls.protocol(), tls.cipher());
-        input = new SmtpInput(socket.getInputStream());
+        commandDeadline = new CommandDeadline(socket);
+        input = new SmtpInput(commandDeadline);
         out = new BufferedOutputStream(socket.getOutputStream(), 4096);
         resetTransaction();
         helo = null;

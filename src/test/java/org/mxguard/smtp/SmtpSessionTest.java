@@ -291,6 +291,41 @@ class SmtpSessionTest {
         }
     }
 
+    /** Slowloris: each byte comes well within the timeout, but the command as a whole does not. */
+    @Test
+    void aClientThatDribblesACommandIsCutOffAtTheCommandTimeout() throws Exception {
+        SessionSettings impatient = new SessionSettings(HOSTNAME, 10_000, 10, Duration.ofMillis(1500), Duration.ofMillis(1500),
+                20, Duration.ZERO, SessionSettings.RejectAt.RCPT, false);
+        try (Client c = new Client(start(impatient, SmtpServer.Limits.DEFAULT))) {
+            assertThat(c.reply()).startsWith("220 ");
+            assertThat(dribble(c, "NOOP\r\n", 200)).as("a whole command in time").isEqualTo("250 2.0.0 Ok");
+            // 40 bytes, one each 300 ms: 12 s of a line that never ends, each read within the 1.5 s
+            assertThat(dribble(c, "X".repeat(40), 300)).startsWith("421 4.4.2 " + HOSTNAME + " Error: timeout exceeded");
+            assertThat(c.reply()).isEmpty();
+        }
+    }
+
+    /** Sends {@code text} a byte at a time from another thread, and returns the first reply it gets meanwhile. */
+    private static String dribble(Client c, String text, long pauseMillis) throws Exception {
+        Thread writer = Thread.ofVirtual().start(() -> {
+            try {
+                for (byte b : text.getBytes(StandardCharsets.US_ASCII)) {
+                    c.out.write(b);
+                    c.out.flush();
+                    Thread.sleep(pauseMillis);
+                }
+            } catch (IOException | InterruptedException e) {
+                // cut off: what the test expects of the long line
+            }
+        });
+        try {
+            return c.reply();
+        } finally {
+            writer.interrupt();
+            writer.join();
+        }
+    }
+
     @Test
     void connectionsBeyondTheClientsLimitAreRefused() throws Exception {
         InetSocketAddress gateway = start(SessionSettings.defaults(HOSTNAME).withGreetWait(Duration.ZERO),
