@@ -53,6 +53,7 @@ final class CommandDeadline extends FilterInputStream {
         if (left <= 0) {
             throw new SocketTimeoutException("command not complete within its deadline");
         }
-        socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, Duration.ofNanos(left).toMillis())));
+        // rounded up: a timeout cut to the millisecond would end the command before its deadline
+        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, (left + 999_999) / 1_000_000));
     }
 }
