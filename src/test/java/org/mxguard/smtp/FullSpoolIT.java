@@ -2,14 +2,13 @@ package org.mxguard.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mxguard.smtp.ResourceExhaustionIT.HOSTNAME;
-import static org.mxguard.smtp.ResourceExhaustionIT.PROTECTED;
+import static org.mxguard.smtp.ResourceExhaustionIT.MTA;
 import static org.mxguard.smtp.ResourceExhaustionIT.assertDeliveredIntact;
 import static org.mxguard.smtp.ResourceExhaustionIT.message;
 import static org.mxguard.smtp.ResourceExhaustionIT.sendOne;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +23,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.mxguard.delivery.DeliveryTestSink;
 import org.mxguard.testbed.DnsTestBed;
-import org.mxguard.testkit.MxguardProcess;
 
 /**
  * A full disk under {@code mxguard serve}: its spool on a small tmpfs, mostly taken by a ballast
@@ -36,7 +34,6 @@ import org.mxguard.testkit.MxguardProcess;
  */
 @ExtendWith(DnsTestBed.class)
 class FullSpoolIT {
-    private static final String MTA = "127.0.5.22";
     private static final int MESSAGE = 100_000;
     private static final String FULL = "452 4.3.1 Insufficient system storage";
 
@@ -60,9 +57,8 @@ class FullSpoolIT {
             int refused = 0;
             int number = 0;
             // with the reserve: refused at DATA while the reserve is left
-            int port = DeliveryTestSink.freePortOn("127.0.0.1");
-            try (MxguardProcess gateway = serve(bed, spool, port, mtaPort, 1)) {
-                InetSocketAddress smtp = new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port);
+            try (GatewayProcess gateway = serve(bed, spool, mtaPort, 1)) {
+                InetSocketAddress smtp = gateway.smtp();
                 for (int more = 3; more > 0; number++) {
                     String m = message("full-" + number, MESSAGE);
                     String reply = sendOne(smtp, m);
@@ -79,10 +75,9 @@ class FullSpoolIT {
             int refusedWithReserve = refused;
 
             // without a reserve, restarted on the same spool: the disk itself runs out
-            port = DeliveryTestSink.freePortOn("127.0.0.1");
-            try (MxguardProcess gateway = serve(bed, spool, port, mtaPort, 0)) {
-                gateway.awaitStderr("(" + withReserve + " messages queued)");
-                InetSocketAddress smtp = new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port);
+            try (GatewayProcess gateway = serve(bed, spool, mtaPort, 0)) {
+                gateway.process().awaitStderr("(" + withReserve + " messages queued)");
+                InetSocketAddress smtp = gateway.smtp();
                 for (int more = 3; more > 0; number++) {
                     String m = message("full-" + number, MESSAGE);
                     String reply = sendOne(smtp, m);
@@ -126,31 +121,15 @@ class FullSpoolIT {
         }
     }
 
-    private MxguardProcess serve(DnsTestBed bed, Path spool, int port, int mtaPort, int reserveMb)
-            throws IOException, InterruptedException {
-        Path config = Files.writeString(dir.resolve("mxguard-" + reserveMb + ".toml"), """
-                [dns]
-                servers = ["%s"]
-
-                [smtp]
-                listen = ["127.0.0.1:%d"]
+    private GatewayProcess serve(DnsTestBed bed, Path spool, int mtaPort, int reserveMb) throws Exception {
+        return GatewayProcess.start(dir.resolve("mxguard-" + reserveMb + ".toml"), """
                 hostname = "%s"
                 greet-wait-ms = 0
-
-                [delivery]
-                helo = "%s"
-                relay-domains = { "%s" = "[%s]:%d" }
-                connect-timeout-ms = 1000
-
-                [queue]
-                spool = "%s"
+                """.formatted(HOSTNAME), ResourceExhaustionIT.gatewayTables(bed, mtaPort, spool) + """
                 reserve-mb = %d
                 minimal-backoff-s = 1
                 maximal-backoff-s = 2
-                """.formatted(bed.resolverHostPort(), port, HOSTNAME, HOSTNAME, PROTECTED, MTA, mtaPort, spool, reserveMb));
-        MxguardProcess gateway = MxguardProcess.start("serve", "--config", config.toString());
-        gateway.awaitStderr("listening on 127.0.0.1:" + port);
-        return gateway;
+                """.formatted(reserveMb));
     }
 
     private static void writeZeros(Path file, long bytes) throws IOException {

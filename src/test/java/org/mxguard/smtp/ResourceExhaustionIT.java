@@ -31,7 +31,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.mxguard.delivery.DeliveryTestSink;
 import org.mxguard.testbed.DnsTestBed;
-import org.mxguard.testkit.MxguardProcess;
 
 /**
  * Resource exhaustion against {@code mxguard serve} as its own process (its descriptors are its
@@ -58,7 +57,7 @@ class ResourceExhaustionIT {
     static Path dir;
 
     private static DeliveryTestSink mta;
-    private static MxguardProcess gateway;
+    private static GatewayProcess gateway;
     private static InetSocketAddress smtp;
     private static int metricsPort;
 
@@ -66,14 +65,8 @@ class ResourceExhaustionIT {
     static void start(DnsTestBed bed) throws Exception {
         int mtaPort = DeliveryTestSink.freePortOn(MTA);
         mta = DeliveryTestSink.start(MTA, mtaPort);
-        int port = DeliveryTestSink.freePortOn("127.0.0.1");
         metricsPort = DeliveryTestSink.freePortOn("127.0.0.1");
-        Path config = Files.writeString(dir.resolve("mxguard.toml"), """
-                [dns]
-                servers = ["%s"]
-
-                [smtp]
-                listen = ["127.0.0.1:%d"]
+        gateway = GatewayProcess.start(dir.resolve("mxguard.toml"), """
                 hostname = "%s"
                 greet-wait-ms = 0
                 max-connections = %d
@@ -81,6 +74,20 @@ class ResourceExhaustionIT {
                 command-timeout-s = %d
                 data-timeout-s = %d
                 max-message-bytes = %d
+                """.formatted(HOSTNAME, SLOW + HEADROOM, PER_CLIENT, COMMAND_TIMEOUT_S, COMMAND_TIMEOUT_S, MAX_MESSAGE),
+                gatewayTables(bed, mtaPort, dir.resolve("spool")) + """
+
+                [metrics]
+                serve = "127.0.0.1:%d"
+                """.formatted(metricsPort));
+        smtp = gateway.smtp();
+    }
+
+    /** The [dns], [delivery] and [queue] tables of the tests' gateways: the test bed, the protected MTA, the spool. */
+    static String gatewayTables(DnsTestBed bed, int mtaPort, Path spool) {
+        return """
+                [dns]
+                servers = ["%s"]
 
                 [delivery]
                 helo = "%s"
@@ -88,14 +95,7 @@ class ResourceExhaustionIT {
 
                 [queue]
                 spool = "%s"
-
-                [metrics]
-                serve = "127.0.0.1:%d"
-                """.formatted(bed.resolverHostPort(), port, HOSTNAME, SLOW + HEADROOM, PER_CLIENT, COMMAND_TIMEOUT_S,
-                COMMAND_TIMEOUT_S, MAX_MESSAGE, HOSTNAME, PROTECTED, MTA, mtaPort, dir.resolve("spool"), metricsPort));
-        gateway = MxguardProcess.start("serve", "--config", config.toString());
-        gateway.awaitStderr("listening on 127.0.0.1:" + port);
-        smtp = new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port);
+                """.formatted(bed.resolverHostPort(), HOSTNAME, PROTECTED, MTA, mtaPort, spool);
     }
 
     @AfterAll
