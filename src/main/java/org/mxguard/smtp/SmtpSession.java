@@ -139,6 +139,9 @@ final class SmtpSession implements Runnable {
             log.error("{}: {}", client.getHostAddress(), e.getMessage());
             quietly(new Reply(421, "4.3.0", settings.hostname() + " Error: temporary failure; try again later"));
         } catch (EOFException e) {
+            // replies held back for a pipelined group (the client had sent part of a next line) are
+            // still owed: a client that closed only its side must hear that its message was queued
+            flushQuietly();
             log.debug("{} went away", client.getHostAddress());
         } catch (IOException e) {
             log.debug("session with {} ended: {}", client.getHostAddress(), e.toString());
@@ -681,6 +684,14 @@ final class SmtpSession implements Runnable {
             flush();
         } catch (IOException e) {
             // the client is gone
+        }
+    }
+
+    private void flushQuietly() {
+        try {
+            flush();
+        } catch (IOException e) {
+            // the client is gone altogether
         }
     }
 

@@ -266,6 +266,27 @@ class SmtpSessionTest {
         assertThat(queued).isEmpty();
     }
 
+    /**
+     * A client that pipelines the end of its message with the start of a command it never finishes,
+     * and then closes its side, still hears that the message was queued: a reply held back for the
+     * pipelined group goes out when the input ends, or the client would send the message again.
+     */
+    @Test
+    void repliesHeldBackForAPipelinedGroupGoOutWhenTheClientCloses() throws Exception {
+        try (Client c = new Client(start())) {
+            c.reply();
+            c.command("EHLO client.good.test");
+            c.command("MAIL FROM:<a@good.test>");
+            c.command("RCPT TO:<b@protected.test>");
+            assertThat(c.command("DATA")).startsWith("354 ");
+            c.out.write("Subject: x\r\n\r\nx\r\n.\r\nQU".getBytes(StandardCharsets.US_ASCII));
+            c.socket.shutdownOutput();
+            assertThat(c.reply()).startsWith("250 2.0.0 Ok: queued as ");
+            assertThat(c.reply()).isEmpty();
+        }
+        assertThat(queued).hasSize(1);
+    }
+
     @Test
     void tooManyErrorsEndTheSession() throws Exception {
         SessionSettings strict = new SessionSettings(HOSTNAME, 10_000, 10, Duration.ofMinutes(1), Duration.ofMinutes(1), 3,
