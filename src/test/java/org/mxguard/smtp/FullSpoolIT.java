@@ -59,17 +59,8 @@ class FullSpoolIT {
             // with the reserve: refused at DATA while the reserve is left
             try (GatewayProcess gateway = serve(bed, spool, mtaPort, 1)) {
                 InetSocketAddress smtp = gateway.smtp();
-                for (int more = 3; more > 0; number++) {
-                    String m = message("full-" + number, MESSAGE);
-                    String reply = sendOne(smtp, m);
-                    if (reply.startsWith("250 2.0.0 Ok: queued as ")) {
-                        accepted.add(m);
-                    } else {
-                        assertThat(reply).as("message %d", number).isEqualTo(FULL);
-                        refused++;
-                        more--;
-                    }
-                }
+                number = sendUntilRefusedThrice(smtp, number, accepted);
+                refused += 3;
             }
             int withReserve = accepted.size();
             int refusedWithReserve = refused;
@@ -78,17 +69,8 @@ class FullSpoolIT {
             try (GatewayProcess gateway = serve(bed, spool, mtaPort, 0)) {
                 gateway.process().awaitStderr("(" + withReserve + " messages queued)");
                 InetSocketAddress smtp = gateway.smtp();
-                for (int more = 3; more > 0; number++) {
-                    String m = message("full-" + number, MESSAGE);
-                    String reply = sendOne(smtp, m);
-                    if (reply.startsWith("250 2.0.0 Ok: queued as ")) {
-                        accepted.add(m);
-                    } else {
-                        assertThat(reply).as("message %d", number).isEqualTo(FULL);
-                        refused++;
-                        more--;
-                    }
-                }
+                number = sendUntilRefusedThrice(smtp, number, accepted);
+                refused += 3;
                 int withoutReserve = accepted.size() - withReserve;
                 assertThat(leftovers(spool)).as("no partial files of refused messages").isEmpty();
                 assertThat(Files.exists(spool.resolve("corrupt")) ? leftovers(spool.resolve("corrupt")) : List.of()).isEmpty();
@@ -175,5 +157,23 @@ class FullSpoolIT {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /**
+     * Sends messages numbered from {@code number} on until three are refused (each refusal exactly
+     * {@link #FULL}), adding the accepted ones to {@code accepted}; the next unused number.
+     */
+    private static int sendUntilRefusedThrice(InetSocketAddress smtp, int number, List<String> accepted) throws Exception {
+        for (int more = 3; more > 0; number++) {
+            String m = message("full-" + number, MESSAGE);
+            String reply = sendOne(smtp, m);
+            if (reply.startsWith("250 2.0.0 Ok: queued as ")) {
+                accepted.add(m);
+            } else {
+                assertThat(reply).as("message %d", number).isEqualTo(FULL);
+                more--;
+            }
+        }
+        return number;
     }
 }
