@@ -23,6 +23,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -360,20 +361,41 @@ class GatewayIT {
                 .isEqualTo("someone@elsewhere.test"));
     }
 
-    @Test
-    void dataEndsOnlyAtCrlfDotCrlfAndABareLineEndRefusesTheMessage(DnsTestBed bed) throws Exception {
+    /** The SMTP smuggling variants: each a "dot line" some server somewhere takes for the end of the data. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"\n.\r\n", "\n.\n", "\r.\r", "\r\n.\n", "\r\n.\r", "\r.\r\n", "\r\n.\r\r\n",
+            "\n.\r\r\n"})
+    void dataEndsOnlyAtCrlfDotCrlfAndABareLineEndRefusesTheMessage(String end, DnsTestBed bed) throws Exception {
         InetSocketAddress gateway = start(bed);
 
-        // an SMTP smuggling attempt: "\n.\r\n" must not end the data, so the "MAIL FROM" after it is content
+        // an SMTP smuggling attempt: the variant must not end the data, so the "MAIL FROM" after it is content
         String reply = rawSession(gateway, GOOD_IP, "EHLO " + GOOD_HOST + "\r\nMAIL FROM:<alice@good.test>\r\n"
                 + "RCPT TO:<bob@" + PROTECTED + ">\r\nDATA\r\n",
-                "Subject: first\r\n\r\nbody\n.\r\nMAIL FROM:<admin@" + PROTECTED + ">\r\nRCPT TO:<bob@" + PROTECTED
+                "Subject: first\r\n\r\nbody" + end + "MAIL FROM:<admin@" + PROTECTED + ">\r\nRCPT TO:<bob@" + PROTECTED
                         + ">\r\nDATA\r\nSubject: smuggled\r\n\r\nx\r\n.\r\nQUIT\r\n");
 
         assertThat(reply).contains("354 ").contains("550 5.5.2").doesNotContain("Ok: queued");
         assertThat(reply.split("\r\n")).filteredOn(line -> line.startsWith("250 2.1.0")).hasSize(1);
         assertThat(queued).isEmpty();
         assertThat(spool.list()).isEmpty();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"\r\n. \r\n", "\r\n.\u0000\r\n", "\r\n..\r\n"})
+    void aDotLineWithMoreOnItIsContentNotTheEnd(String end, DnsTestBed bed) throws Exception {
+        InetSocketAddress gateway = start(bed);
+
+        String reply = rawSession(gateway, GOOD_IP, "EHLO " + GOOD_HOST + "\r\nMAIL FROM:<alice@good.test>\r\n"
+                + "RCPT TO:<bob@" + PROTECTED + ">\r\nDATA\r\n",
+                "Subject: first\r\n\r\nbody" + end + "MAIL FROM:<admin@" + PROTECTED + ">\r\nRCPT TO:<bob@" + PROTECTED
+                        + ">\r\nDATA\r\nSubject: smuggled\r\n\r\nx\r\n.\r\nQUIT\r\n");
+
+        // one message, whose content carries the would-be second transaction; one MAIL FROM answered
+        assertThat(reply.split("\r\n")).filteredOn(line -> line.startsWith("250 2.0.0 Ok: queued")).hasSize(1);
+        assertThat(reply.split("\r\n")).filteredOn(line -> line.startsWith("250 2.1.0")).hasSize(1);
+        assertThat(spool.list()).singleElement().satisfies(e -> assertThat(
+                java.nio.file.Files.readString(spool.body(e.id()), StandardCharsets.ISO_8859_1)).contains("MAIL FROM:<admin@" + PROTECTED + ">")
+                .contains("Subject: smuggled"));
     }
 
     @Test
