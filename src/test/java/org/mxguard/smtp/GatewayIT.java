@@ -369,10 +369,7 @@ class GatewayIT {
         InetSocketAddress gateway = start(bed);
 
         // an SMTP smuggling attempt: the variant must not end the data, so the "MAIL FROM" after it is content
-        String reply = rawSession(gateway, GOOD_IP, "EHLO " + GOOD_HOST + "\r\nMAIL FROM:<alice@good.test>\r\n"
-                + "RCPT TO:<bob@" + PROTECTED + ">\r\nDATA\r\n",
-                "Subject: first\r\n\r\nbody" + end + "MAIL FROM:<admin@" + PROTECTED + ">\r\nRCPT TO:<bob@" + PROTECTED
-                        + ">\r\nDATA\r\nSubject: smuggled\r\n\r\nx\r\n.\r\nQUIT\r\n");
+        String reply = smuggle(gateway, end);
 
         assertThat(reply).contains("354 ").contains("550 5.5.2").doesNotContain("Ok: queued");
         assertThat(reply.split("\r\n")).filteredOn(line -> line.startsWith("250 2.1.0")).hasSize(1);
@@ -385,10 +382,7 @@ class GatewayIT {
     void aDotLineWithMoreOnItIsContentNotTheEnd(String end, DnsTestBed bed) throws Exception {
         InetSocketAddress gateway = start(bed);
 
-        String reply = rawSession(gateway, GOOD_IP, "EHLO " + GOOD_HOST + "\r\nMAIL FROM:<alice@good.test>\r\n"
-                + "RCPT TO:<bob@" + PROTECTED + ">\r\nDATA\r\n",
-                "Subject: first\r\n\r\nbody" + end + "MAIL FROM:<admin@" + PROTECTED + ">\r\nRCPT TO:<bob@" + PROTECTED
-                        + ">\r\nDATA\r\nSubject: smuggled\r\n\r\nx\r\n.\r\nQUIT\r\n");
+        String reply = smuggle(gateway, end);
 
         // one message, whose content carries the would-be second transaction; one MAIL FROM answered
         assertThat(reply.split("\r\n")).filteredOn(line -> line.startsWith("250 2.0.0 Ok: queued")).hasSize(1);
@@ -396,6 +390,17 @@ class GatewayIT {
         assertThat(spool.list()).singleElement().satisfies(e -> assertThat(
                 java.nio.file.Files.readString(spool.body(e.id()), StandardCharsets.ISO_8859_1)).contains("MAIL FROM:<admin@" + PROTECTED + ">")
                 .contains("Subject: smuggled"));
+    }
+
+    /**
+     * A message whose data holds {@code end} and then a whole second transaction, as an SMTP smuggler
+     * sends it; the session's replies.
+     */
+    private String smuggle(InetSocketAddress gateway, String end) throws Exception {
+        return rawSession(gateway, GOOD_IP, "EHLO " + GOOD_HOST + "\r\nMAIL FROM:<alice@good.test>\r\n"
+                + "RCPT TO:<bob@" + PROTECTED + ">\r\nDATA\r\n",
+                "Subject: first\r\n\r\nbody" + end + "MAIL FROM:<admin@" + PROTECTED + ">\r\nRCPT TO:<bob@" + PROTECTED
+                        + ">\r\nDATA\r\nSubject: smuggled\r\n\r\nx\r\n.\r\nQUIT\r\n");
     }
 
     @Test
