@@ -47,6 +47,11 @@ final class SmtpSession implements Runnable {
     /** The longest a reply may wait for the checks before the client is told to come back. */
     private static final Duration VERDICT_WAIT = Duration.ofSeconds(60);
     /** X-Mxguard-Tag clauses of the guards, in the check=result shape of the checks' clauses. */
+    /**
+     * Postfix's smtpd_recipient_overshoot_limit: RCPTs past the recipient limit answered 452 before
+     * each further one counts as an error, so a pipelined flood of RCPTs ends at the hard error limit.
+     */
+    static final int RECIPIENT_OVERSHOOT_LIMIT = 1000;
     static final String TRAP_TAG = "trap-mx=connected";
     static final String BACKUP_MX_TAG = "backup-mx=primary-up";
 
@@ -67,6 +72,7 @@ final class SmtpSession implements Runnable {
     private OutputStream out;
     private SessionChecks checks;
     private int errors;
+    private int recipientOvershoot;
 
     // what the transaction log and the metrics are told
     private final long connected = System.nanoTime();
@@ -378,7 +384,8 @@ final class SmtpSession implements Runnable {
             return error(new Reply(503, "5.5.1", "Error: need MAIL command"));
         }
         if (recipients.size() >= settings.maxRecipients()) {
-            return answer(new Reply(452, "4.5.3", "Error: too many recipients"));
+            Reply tooMany = new Reply(452, "4.5.3", "Error: too many recipients");
+            return ++recipientOvershoot > RECIPIENT_OVERSHOOT_LIMIT ? error(tooMany) : answer(tooMany);
         }
         if (!argument.regionMatches(true, 0, "TO:", 0, 3)) {
             return error(new Reply(501, "5.5.4", "Syntax: RCPT TO:<address>"));

@@ -432,6 +432,107 @@ class GatewayIT {
         assertThat(queued).singleElement().satisfies(e -> assertThat(e.recipients()).hasSize(1));
     }
 
+    @Test
+    void overlongCommandLinesGetOneRefusalEachAndTheSessionGoesOn(DnsTestBed bed) throws Exception {
+        InetSocketAddress gateway = start(bed);
+        String atLimit = "NOOP " + "x".repeat(SmtpInput.COMMAND_LINE_LIMIT - 7); // 512 octets with its CRLF
+
+        String reply = rawSession(gateway, GOOD_IP, "EHLO " + GOOD_HOST + "\r\n", atLimit + "\r\n",
+                atLimit + "x\r\n", "MAIL FROM:<" + "a".repeat(100_000) + "@good.test>\r\n",
+                "MAIL FROM:<alice@good.test>\r\nRCPT TO:<bob@" + PROTECTED + ">\r\nDATA\r\n",
+                "Subject: after\r\n\r\nhi\r\n.\r\nQUIT\r\n");
+
+        // one reply a line, however long (the 100,000 octets are one line, not 196 buffers' worth)
+        assertThat(reply.split("\r\n")).containsSubsequence("250 2.0.0 Ok", "500 5.5.2 Error: line too long",
+                "500 5.5.2 Error: line too long", "250 2.1.0 Ok", "250 2.1.5 Ok");
+        assertThat(reply.split("\r\n")).filteredOn(line -> line.startsWith("500 ")).hasSize(2);
+        assertThat(reply).contains("250 2.0.0 Ok: queued as ").endsWith("221 2.0.0 Bye\r\n");
+        assertThat(queued).singleElement().satisfies(e -> assertThat(e.sender()).isEqualTo("alice@good.test"));
+    }
+
+    @Test
+    void aNulInACommandNeverCutsAnAddressShort(DnsTestBed bed) throws Exception {
+        InetSocketAddress gateway = start(bed);
+
+        // a C-string reader downstream would see bob@protected.test in the first RCPT and alice@good.test in MAIL
+        String reply = rawSession(gateway, GOOD_IP, "EHLO " + GOOD_HOST + "\r\n",
+                "MAIL FROM:<alice@good.test\u0000@elsewhere.test>\r\n", "MAIL FROM:<alice@good.test>\r\n",
+                "RCPT TO:<bob@" + PROTECTED + "\u0000@elsewhere.test>\r\n", "RCPT TO:<carol@" + PROTECTED + ">\u0000\r\n",
+                "NOOP\u0000\r\n", "RCPT TO:<dave@" + PROTECTED + ">\r\nDATA\r\n", "Subject: nul\r\n\r\nhi\r\n.\r\nQUIT\r\n");
+
+        assertThat(reply.split("\r\n")).containsSubsequence("501 5.1.7 Bad sender address syntax", "250 2.1.0 Ok",
+                "501 5.1.3 Bad recipient address syntax", "501 5.1.3 Bad recipient address syntax",
+                "502 5.5.2 Error: command not recognized", "250 2.1.5 Ok", "354 End data with <CR><LF>.<CR><LF>",
+                "221 2.0.0 Bye");
+        assertThat(queued).singleElement().satisfies(e -> assertThat(e.recipients()).extracting(r -> r.address())
+                .containsExactly("dave@" + PROTECTED));
+    }
+
+    @Test
+    void eightBitInCommandsWithoutSmtputf8IsRefused(DnsTestBed bed) throws Exception {
+        InetSocketAddress gateway = start(bed);
+
+        // Latin-1, as an old client sends it (not valid UTF-8), then UTF-8 without and with SMTPUTF8
+        String latin1 = session(gateway, GOOD_IP, "", StandardCharsets.ISO_8859_1, "EHLO " + GOOD_HOST + "\r\n",
+                "MAIL FROM:<j\u00f6ran@good.test>\r\n", "MAIL FROM:<alice@good.test>\r\n",
+                "RCPT TO:<b\u00f8b@" + PROTECTED + ">\r\n", "QUIT\r\n");
+        String utf8 = rawSession(gateway, GOOD_IP, "EHLO " + GOOD_HOST + "\r\n", "MAIL FROM:<j\u00f6ran@good.test>\r\n",
+                "MAIL FROM:<alice@good.test>\r\n", "RCPT TO:<b\u00f8b@" + PROTECTED + ">\r\n", "RSET\r\n",
+                "MAIL FROM:<alice@good.test> SMTPUTF8\r\nRCPT TO:<b\u00f8b@" + PROTECTED + ">\r\nQUIT\r\n");
+
+        // an octet that is not UTF-8 reads as U+FFFD: refused like any non-ASCII address
+        assertThat(latin1.split("\r\n")).containsSubsequence("553 5.6.7 Must declare SMTPUTF8 to send unicode address",
+                "250 2.1.0 Ok", "553 5.6.7 Must declare SMTPUTF8 to send unicode address", "221 2.0.0 Bye");
+        assertThat(utf8.split("\r\n")).containsSubsequence("553 5.6.7 Must declare SMTPUTF8 to send unicode address",
+                "250 2.1.0 Ok", "553 5.6.7 Must declare SMTPUTF8 to send unicode address", "250 2.0.0 Ok",
+                "250 2.1.0 Ok", "250 2.1.5 Ok", "221 2.0.0 Bye");
+        assertThat(utf8.split("\r\n")).filteredOn(line -> line.startsWith("250 2.1.5")).hasSize(1);
+    }
+
+    @Test
+    void aPipelinedRecipientFloodIsCappedAndEndsAtTheErrorLimit(DnsTestBed bed) throws Exception {
+        int limit = 10;
+        InetSocketAddress gateway = start(bed, new SessionSettings(HOSTNAME, SessionSettings.DEFAULT_MAX_MESSAGE_BYTES,
+                limit, Duration.ofMinutes(5), Duration.ofMinutes(5), 20, Duration.ZERO, SessionSettings.RejectAt.RCPT,
+                false), List.of());
+        StringBuilder flood = new StringBuilder("MAIL FROM:<alice@good.test>\r\n");
+        int sent = limit + SmtpSession.RECIPIENT_OVERSHOOT_LIMIT + 100;
+        for (int i = 0; i < sent; i++) {
+            flood.append("RCPT TO:<r").append(i).append('@').append(PROTECTED).append(">\r\n");
+        }
+        flood.append("DATA\r\nSubject: flood\r\n\r\nhi\r\n.\r\nQUIT\r\n");
+
+        String reply = rawSession(gateway, GOOD_IP, "EHLO " + GOOD_HOST + "\r\n", flood.toString());
+
+        // the limit's worth taken; the overshoot answered 452 until it counts as errors, then 421 and the end
+        List<String> lines = List.of(reply.split("\r\n"));
+        assertThat(lines).filteredOn(line -> line.startsWith("250 2.1.5")).hasSize(limit);
+        assertThat(lines).filteredOn(line -> line.startsWith("452 4.5.3"))
+                .hasSize(SmtpSession.RECIPIENT_OVERSHOOT_LIMIT + 20);
+        assertThat(lines.getLast()).startsWith("421 4.7.0");
+        assertThat(lines).noneMatch(line -> line.startsWith("354"));
+        assertThat(queued).isEmpty();
+        assertThat(spool.list()).isEmpty();
+    }
+
+    @Test
+    void aMessagePipelinedBehindItsDataCommandIsQueuedOnce(DnsTestBed bed) throws Exception {
+        InetSocketAddress gateway = start(bed);
+        StringBuilder recipients = new StringBuilder();
+        for (int i = 0; i < 200; i++) {
+            recipients.append("RCPT TO:<r").append(i).append('@').append(PROTECTED).append(">\r\n");
+        }
+
+        // all of it in one write, without waiting for the 354: replies in order, one message, 200 recipients
+        String reply = rawSession(gateway, GOOD_IP, "EHLO " + GOOD_HOST + "\r\n", "MAIL FROM:<alice@good.test>\r\n"
+                + recipients + "DATA\r\nSubject: eager\r\n\r\nhi\r\n.\r\nQUIT\r\n");
+
+        assertThat(reply.split("\r\n")).filteredOn(line -> line.startsWith("250 2.1.5")).hasSize(200);
+        assertThat(reply).containsSubsequence("250 2.1.0 Ok", "250 2.1.5 Ok", "354 ", "250 2.0.0 Ok: queued as ",
+                "221 2.0.0 Bye");
+        assertThat(queued).singleElement().satisfies(e -> assertThat(e.recipients()).hasSize(200));
+    }
+
     private static Socket connect(InetSocketAddress gateway, String source) throws IOException {
         Socket socket = new Socket();
         socket.bind(new InetSocketAddress(InetAddress.getByName(source), 0));
@@ -442,7 +543,7 @@ class GatewayIT {
 
     /** A session from 127.0.0.1 that starts with a PROXY header, as a load balancer's does. */
     private static String proxiedSession(InetSocketAddress gateway, String header, String... parts) throws IOException {
-        return session(gateway, "127.0.0.1", header, parts);
+        return session(gateway, "127.0.0.1", header, StandardCharsets.UTF_8, parts);
     }
 
     /**
@@ -450,11 +551,11 @@ class GatewayIT {
      * (the banner first), and the whole transcript of replies is returned.
      */
     private static String rawSession(InetSocketAddress gateway, String source, String... parts) throws IOException {
-        return session(gateway, source, "", parts);
+        return session(gateway, source, "", StandardCharsets.UTF_8, parts);
     }
 
-    private static String session(InetSocketAddress gateway, String source, String preamble, String... parts)
-            throws IOException {
+    private static String session(InetSocketAddress gateway, String source, String preamble,
+            java.nio.charset.Charset charset, String... parts) throws IOException {
         try (Socket socket = connect(gateway, source)) {
             InputStream in = socket.getInputStream();
             OutputStream out = socket.getOutputStream();
@@ -463,17 +564,21 @@ class GatewayIT {
             StringBuilder transcript = new StringBuilder();
             transcript.append(readReply(in));
             for (String part : parts) {
-                out.write(part.getBytes(StandardCharsets.UTF_8));
+                out.write(part.getBytes(charset));
                 out.flush();
-                long expected = part.lines().count();
-                for (long i = 0; i < expected && !transcript.toString().contains("221 "); i++) {
+                String unanswered = part; // one reply a command line
+                while (!unanswered.isEmpty() && !transcript.toString().contains("221 ")) {
                     String r = readReply(in);
                     if (r.isEmpty()) {
                         break;
                     }
                     transcript.append(r);
+                    int lineEnd = unanswered.indexOf('\n');
+                    unanswered = lineEnd < 0 ? "" : unanswered.substring(lineEnd + 1);
                     if (r.startsWith("354")) {
-                        break; // what follows the 354 is data, answered once at its end
+                        // what follows is data, answered once at its dot line: next, if this part holds it
+                        int dotLine = ("\r\n" + unanswered).indexOf("\r\n.\r\n");
+                        unanswered = dotLine < 0 ? "" : unanswered.substring(dotLine);
                     }
                 }
             }
@@ -481,7 +586,7 @@ class GatewayIT {
         }
     }
 
-    /** One whole reply (every line of a multi-line one), or "" at the end of the stream or after 3 s of silence. */
+    /** One whole reply (every line of a multi-line one), or "" at the end of the stream or after 20 s of silence. */
     private static String readReply(InputStream in) throws IOException {
         StringBuilder reply = new StringBuilder();
         StringBuilder line = new StringBuilder();
