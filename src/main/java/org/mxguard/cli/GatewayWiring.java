@@ -9,6 +9,10 @@ import javax.net.ssl.SSLContext;
 import java.util.Set;
 import org.mxguard.check.CheckSuite;
 import org.mxguard.check.GenericNameClassifier;
+import org.mxguard.cluster.LocalState;
+import org.mxguard.cluster.RedisState;
+import org.mxguard.cluster.SharedState;
+import org.mxguard.config.ClusterSettings;
 import org.mxguard.config.MxguardConfig;
 import org.mxguard.config.SmtpSettings;
 import org.mxguard.delivery.Transports;
@@ -17,6 +21,7 @@ import org.mxguard.dns.Resolver;
 import org.mxguard.policy.Policy;
 import org.mxguard.policy.SessionChecks;
 import org.mxguard.smtp.BackupMxGuard;
+import org.mxguard.smtp.ConnectionRate;
 import org.mxguard.smtp.GatewayContext;
 import org.mxguard.smtp.TrapListener;
 import org.mxguard.smtp.TrapMx;
@@ -42,12 +47,14 @@ final class GatewayWiring implements AutoCloseable {
     private final BackupMxGuard backupMx;
     private final TrapListener trapListener;
     private final GatewayContext context;
+    private final SharedState state;
     private final Resolver dns;
     private final String hostname;
     private volatile MxguardConfig config;
 
     private GatewayWiring(SmtpServer server, BackupMxGuard backupMx, TrapListener trapListener, GatewayContext context,
-            Resolver dns, String hostname, MxguardConfig config) {
+            SharedState state, Resolver dns, String hostname, MxguardConfig config) {
+        this.state = state;
         this.server = server;
         this.backupMx = backupMx;
         this.trapListener = trapListener;
@@ -73,12 +80,16 @@ final class GatewayWiring implements AutoCloseable {
         SmtpSettings smtp = config.smtp();
         String hostname = smtp.hostname().orElse(delivery.heloName());
         GatewayContext.Setup setup = setup(config, config.delivery().transports(), hostname, dns);
+        SharedState state = sharedState(config.cluster(), metrics);
         BackupMxGuard backupMx = BackupMxGuard.start(config.backupMx().stream()
-                .map(b -> new BackupMxGuard.Entry(b.domain(), b.primary(), b.probeInterval(), b.action())).toList());
-        TrapMx trap = new TrapMx(config.trap().expiry(), config.trap().action());
+                .map(b -> new BackupMxGuard.Entry(b.domain(), b.primary(), b.probeInterval(), b.action())).toList(),
+                BackupMxGuard.DEFAULT_PROBE_TIMEOUT, Clock.systemUTC(), state);
+        TrapMx trap = new TrapMx(config.trap().expiry(), config.trap().action(), state);
+        ConnectionRate rate = smtp.maxConnectionRatePerClient() > 0
+                ? new ConnectionRate(smtp.maxConnectionRatePerClient(), ConnectionRate.DEFAULT_WINDOW) : null;
         GatewayContext context = new GatewayContext(setup, delivery.spool(),
-                queued -> delivery.runner().offer(queued.id()), clock, new GatewayContext.Guards(backupMx, trap),
-                metrics, new TransactionLog());
+                queued -> delivery.runner().offer(queued.id()), clock, new GatewayContext.Guards(backupMx, trap, rate),
+                metrics, new TransactionLog(), state);
         SmtpServer server;
         TrapListener trapListener = null;
         try {
@@ -95,11 +106,22 @@ final class GatewayWiring implements AutoCloseable {
             }
         } catch (IOException | RuntimeException e) {
             backupMx.close();
+            state.close();
             throw e;
         }
         metrics.openConnectionsFrom(server::openConnections);
         metrics.queueSizeFrom(() -> delivery.spool().size());
-        return new GatewayWiring(server, backupMx, trapListener, context, dns, hostname, config);
+        return new GatewayWiring(server, backupMx, trapListener, context, state, dns, hostname, config);
+    }
+
+    /** In this process, or in Redis (with this process's state to fall back on) when [cluster] redis is set. */
+    private static SharedState sharedState(ClusterSettings cluster, GatewayMetrics metrics) {
+        if (cluster.redis().isEmpty()) {
+            return new LocalState();
+        }
+        RedisState redis = RedisState.start(cluster.redis().get(), cluster.timeout(), new LocalState());
+        metrics.sharedStateFrom(redis::up, redis::commands, redis::fallbacks);
+        return redis;
     }
 
     /**
@@ -118,8 +140,12 @@ final class GatewayWiring implements AutoCloseable {
         config = next;
         if (!next.smtp().listen().equals(previous.smtp().listen())
                 || next.smtp().maxConnections() != previous.smtp().maxConnections()
-                || next.smtp().maxConnectionsPerClient() != previous.smtp().maxConnectionsPerClient()) {
+                || next.smtp().maxConnectionsPerClient() != previous.smtp().maxConnectionsPerClient()
+                || next.smtp().maxConnectionRatePerClient() != previous.smtp().maxConnectionRatePerClient()) {
             log.warn("reload: listen addresses and connection limits change only on a restart");
+        }
+        if (!next.cluster().equals(previous.cluster())) {
+            log.warn("reload: [cluster] changes only on a restart");
         }
         if (!next.queue().equals(previous.queue()) || !next.delivery().equals(previous.delivery())
                 || !next.egress().equals(previous.egress())) {
@@ -172,5 +198,6 @@ final class GatewayWiring implements AutoCloseable {
             trapListener.close();
         }
         backupMx.close();
+        state.close();
     }
 }

@@ -176,7 +176,7 @@ import org.mxguard.policy.Allowlist;
 public final class ConfigLoader {
     private static final List<String> SECTIONS =
             List.of("dns", "identity", "smtp", "policy", "scoring", "allowlist", "delivery", "egress", "queue",
-                    "backup-mx", "trap", "milter", "policy-service", "metrics");
+                    "backup-mx", "trap", "milter", "policy-service", "metrics", "cluster");
     private static final TomlMapper TOML = new TomlMapper();
 
     private ConfigLoader() {
@@ -209,8 +209,9 @@ public final class ConfigLoader {
         MilterSettings milter = MilterSection.read(root.get("milter"));
         PolicyServiceSettings policyService = PolicyServiceSection.read(root.get("policy-service"));
         MetricsSettings metrics = MetricsSection.read(root.get("metrics"));
+        ClusterSettings cluster = ClusterSection.read(root.get("cluster"));
         return new MxguardConfig(nameForMessages, dns, identity, smtp, actions, scoring, allowlist, delivery, egress,
-                queue, backupMx, trap, milter, policyService, metrics);
+                queue, backupMx, trap, milter, policyService, metrics, cluster);
     }
 
     private static JsonNode tree(String text, Path file, KeyLines lines) throws ConfigException {

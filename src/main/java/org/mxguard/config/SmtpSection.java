@@ -16,7 +16,7 @@ import org.mxguard.policy.AllowlistEntry.Cidr;
 /** Reads {@code [smtp]}: where the listener listens, its name, who may relay, its limits, timeouts and TLS files. */
 final class SmtpSection {
     static final List<String> KEYS = List.of("listen", "hostname", "trusted-networks", "proxy-protocol-from",
-            "xclient-from", "max-message-bytes", "max-recipients", "max-connections", "max-connections-per-client", "command-timeout-s", "data-timeout-s",
+            "xclient-from", "max-message-bytes", "max-recipients", "max-connections", "max-connections-per-client", "max-connection-rate-per-client", "command-timeout-s", "data-timeout-s",
             "hard-error-limit", "greet-wait-ms", "reject-at", "dry-run", "tls-certificate", "tls-key");
     private static final List<String> REJECT_AT = Arrays.stream(RejectAt.values()).map(RejectAt::key).toList();
 
@@ -41,6 +41,8 @@ final class SmtpSection {
         long maxRecipients = smtp.get("max-recipients").number(1, 100_000, s.maxRecipients());
         long maxConnections = smtp.get("max-connections").number(1, 1_000_000, s.maxConnections());
         long perClient = smtp.get("max-connections-per-client").number(1, 1_000_000, s.maxConnectionsPerClient());
+        long ratePerClient = smtp.get("max-connection-rate-per-client").number(0, 1_000_000,
+                s.maxConnectionRatePerClient());
         long commandS = smtp.get("command-timeout-s").number(1, 3600, s.commandTimeout().toSeconds());
         long dataS = smtp.get("data-timeout-s").number(1, 3600, s.dataTimeout().toSeconds());
         long hardErrors = smtp.get("hard-error-limit").number(1, 1000, s.hardErrorLimit());
@@ -61,7 +63,7 @@ final class SmtpSection {
         List<Cidr> xclientFrom = networks(smtp.get("xclient-from"), s.xclientFrom());
         return new SmtpSettings(listen, hostname, trusted, maxMessageBytes, (int) maxRecipients, (int) maxConnections,
                 (int) perClient, Duration.ofSeconds(commandS), Duration.ofSeconds(dataS), (int) hardErrors,
-                Duration.ofMillis(greetMs), rejectAt, dryRun, cert, key, proxyFrom, xclientFrom);
+                Duration.ofMillis(greetMs), rejectAt, dryRun, cert, key, proxyFrom, xclientFrom, ratePerClient);
     }
 
     private static List<InetSocketAddress> listen(ConfigNode node, List<InetSocketAddress> ifAbsent)

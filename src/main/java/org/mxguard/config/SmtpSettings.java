@@ -48,12 +48,15 @@ import org.mxguard.policy.AllowlistEntry.Cidr;
  *                                 v1/v2 header naming the real client; nobody else's header is believed
  * @param xclientFrom              clients allowed to claim another client's address with Postfix's XCLIENT
  *                                 (a Postfix in front, test tools); empty by default
+ * @param maxConnectionRatePerClient connections one client IP address may open a minute (Postfix's
+ *                                 {@code smtpd_client_connection_rate_limit}); counted in the shared state, so
+ *                                 with {@code [cluster] redis} for all nodes together; 0 (the default): no limit
  */
 public record SmtpSettings(List<InetSocketAddress> listen, Optional<String> hostname, List<Cidr> trustedNetworks,
         long maxMessageBytes, int maxRecipients, int maxConnections, int maxConnectionsPerClient,
         Duration commandTimeout, Duration dataTimeout, int hardErrorLimit, Duration greetWait, RejectAt rejectAt,
         boolean dryRun, Optional<Path> tlsCertificate, Optional<Path> tlsKey, List<Cidr> proxyProtocolFrom,
-        List<Cidr> xclientFrom) {
+        List<Cidr> xclientFrom, long maxConnectionRatePerClient) {
     public static final int DEFAULT_PORT = 25;
     public static final InetSocketAddress DEFAULT_LISTEN = HostPort.parseIp("0.0.0.0", DEFAULT_PORT);
     /** Postfix's {@code message_size_limit}. */
@@ -96,7 +99,21 @@ public record SmtpSettings(List<InetSocketAddress> listen, Optional<String> host
                 List.of(), List.of());
     }
 
+    /** Without a connection rate limit. */
+    public SmtpSettings(List<InetSocketAddress> listen, Optional<String> hostname, List<Cidr> trustedNetworks,
+            long maxMessageBytes, int maxRecipients, int maxConnections, int maxConnectionsPerClient,
+            Duration commandTimeout, Duration dataTimeout, int hardErrorLimit, Duration greetWait, RejectAt rejectAt,
+            boolean dryRun, Optional<Path> tlsCertificate, Optional<Path> tlsKey, List<Cidr> proxyProtocolFrom,
+            List<Cidr> xclientFrom) {
+        this(listen, hostname, trustedNetworks, maxMessageBytes, maxRecipients, maxConnections, maxConnectionsPerClient,
+                commandTimeout, dataTimeout, hardErrorLimit, greetWait, rejectAt, dryRun, tlsCertificate, tlsKey,
+                proxyProtocolFrom, xclientFrom, 0);
+    }
+
     public SmtpSettings {
+        if (maxConnectionRatePerClient < 0) {
+            throw new IllegalArgumentException("the connection rate limit is 0 (none) or positive");
+        }
         proxyProtocolFrom = List.copyOf(proxyProtocolFrom);
         xclientFrom = List.copyOf(xclientFrom);
         listen = List.copyOf(listen);
@@ -141,21 +158,21 @@ public record SmtpSettings(List<InetSocketAddress> listen, Optional<String> host
     public SmtpSettings withListen(List<InetSocketAddress> newListen) {
         return new SmtpSettings(newListen, hostname, trustedNetworks, maxMessageBytes, maxRecipients, maxConnections,
                 maxConnectionsPerClient, commandTimeout, dataTimeout, hardErrorLimit, greetWait, rejectAt, dryRun,
-                tlsCertificate, tlsKey, proxyProtocolFrom, xclientFrom);
+                tlsCertificate, tlsKey, proxyProtocolFrom, xclientFrom, maxConnectionRatePerClient);
     }
 
     /** These settings with other trusted networks (clients that may relay anywhere). */
     public SmtpSettings withTrustedNetworks(List<Cidr> newTrustedNetworks) {
         return new SmtpSettings(listen, hostname, newTrustedNetworks, maxMessageBytes, maxRecipients, maxConnections,
                 maxConnectionsPerClient, commandTimeout, dataTimeout, hardErrorLimit, greetWait, rejectAt, dryRun,
-                tlsCertificate, tlsKey, proxyProtocolFrom, xclientFrom);
+                tlsCertificate, tlsKey, proxyProtocolFrom, xclientFrom, maxConnectionRatePerClient);
     }
 
     /** These settings in dry-run mode or not (the CLI's {@code --dry-run}). */
     public SmtpSettings withDryRun(boolean on) {
         return new SmtpSettings(listen, hostname, trustedNetworks, maxMessageBytes, maxRecipients, maxConnections,
                 maxConnectionsPerClient, commandTimeout, dataTimeout, hardErrorLimit, greetWait, rejectAt, on,
-                tlsCertificate, tlsKey, proxyProtocolFrom, xclientFrom);
+                tlsCertificate, tlsKey, proxyProtocolFrom, xclientFrom, maxConnectionRatePerClient);
     }
 
     private static boolean isPositive(Duration d) {

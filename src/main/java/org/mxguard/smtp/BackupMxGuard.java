@@ -13,6 +13,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.mxguard.cluster.LocalState;
+import org.mxguard.cluster.PrimaryHealth;
+import org.mxguard.cluster.SharedState;
 import org.mxguard.dns.DnsNames;
 import org.mxguard.policy.Action;
 import org.mxguard.policy.Reply;
@@ -32,6 +35,9 @@ import org.slf4j.LoggerFactory;
  * timeout; then it says {@code QUIT}, waits briefly for the {@code 221}, and closes. Primaries that
  * share an address and an interval are probed once for all their domains. Each primary is probed
  * on its own virtual thread, at once when the guard starts and then after every interval.
+ * Results are published in the gateway's {@link SharedState}: with nodes sharing it (Redis), a node
+ * that finds a result younger than the interval takes it instead of probing, so the nodes agree on
+ * the primary's health and the primary is probed about once an interval, not once a node.
  *
  * <p>The guard <b>fails open</b>: a domain whose primary is down, not yet probed, or whose latest
  * result is stale (older than two intervals plus two timeouts: the prober is stuck or gone) gets
@@ -76,20 +82,6 @@ public final class BackupMxGuard implements AutoCloseable {
         }
     }
 
-    /**
-     * The latest probe of a domain's primary.
-     *
-     * @param up      a complete 220 greeting arrived within the timeout
-     * @param checked when the probe ended
-     * @param detail  what happened, for logs: the greeting, the other reply, or the failure
-     */
-    public record Health(boolean up, Instant checked, String detail) {
-        public Health {
-            Objects.requireNonNull(checked, "checked");
-            Objects.requireNonNull(detail, "detail");
-        }
-    }
-
     /** The domains of one primary probed at one interval: one probe serves them all. */
     private record Target(InetSocketAddress primary, Duration interval) {
     }
@@ -98,12 +90,18 @@ public final class BackupMxGuard implements AutoCloseable {
     private final Map<Target, List<String>> targets;
     private final Duration timeout;
     private final Clock clock;
-    private final Map<String, Health> health = new ConcurrentHashMap<>();
+    private final SharedState shared;
+    private final Map<String, PrimaryHealth> health = new ConcurrentHashMap<>();
     private final List<Thread> probers = new ArrayList<>();
     private volatile boolean closed;
 
     /** Configured, not yet probing: {@link #start} starts it; tests may call {@link #probeNow} instead. */
     BackupMxGuard(List<Entry> entries, Duration probeTimeout, Clock clock) {
+        this(entries, probeTimeout, clock, new LocalState());
+    }
+
+    BackupMxGuard(List<Entry> entries, Duration probeTimeout, Clock clock, SharedState shared) {
+        this.shared = Objects.requireNonNull(shared, "shared");
         this.timeout = Objects.requireNonNull(probeTimeout, "probeTimeout");
         this.clock = Objects.requireNonNull(clock, "clock");
         if (probeTimeout.isNegative() || probeTimeout.isZero() || probeTimeout.toMillis() > Integer.MAX_VALUE) {
@@ -136,7 +134,12 @@ public final class BackupMxGuard implements AutoCloseable {
      * @param probeTimeout the longest a probe may take to connect and read the whole greeting
      */
     public static BackupMxGuard start(List<Entry> entries, Duration probeTimeout, Clock clock) {
-        BackupMxGuard guard = new BackupMxGuard(entries, probeTimeout, clock);
+        return start(entries, probeTimeout, clock, new LocalState());
+    }
+
+    /** @param shared where probe results are published and found (other nodes' too) */
+    public static BackupMxGuard start(List<Entry> entries, Duration probeTimeout, Clock clock, SharedState shared) {
+        BackupMxGuard guard = new BackupMxGuard(entries, probeTimeout, clock, shared);
         guard.startProbing();
         return guard;
     }
@@ -148,10 +151,18 @@ public final class BackupMxGuard implements AutoCloseable {
     }
 
     private void probeLoop(Target target, List<String> domains) {
+        String key = DnsNames.text(target.primary());
         while (!closed) {
-            Health h;
+            PrimaryHealth h;
             try {
-                h = probe(target.primary());
+                Optional<PrimaryHealth> recent = shared.primaryHealth(key)
+                        .filter(r -> Duration.between(r.checked(), clock.instant()).compareTo(target.interval()) < 0);
+                if (recent.isPresent()) {
+                    h = recent.get(); // another node probed it within the interval
+                } else {
+                    h = probe(target.primary());
+                    shared.publishPrimaryHealth(key, h, target.interval().plus(timeout).multipliedBy(2));
+                }
             } catch (RuntimeException bug) {
                 log.error("backup-mx {}: probing {} failed", domains, DnsNames.text(target.primary()), bug);
                 h = down("probe failed: " + bug);
@@ -173,8 +184,8 @@ public final class BackupMxGuard implements AutoCloseable {
         targets.forEach((target, domains) -> update(target, domains, probe(target.primary())));
     }
 
-    private void update(Target target, List<String> domains, Health h) {
-        Health before = health.get(domains.getFirst());
+    private void update(Target target, List<String> domains, PrimaryHealth h) {
+        PrimaryHealth before = health.get(domains.getFirst());
         for (String d : domains) {
             health.put(d, h);
         }
@@ -195,7 +206,7 @@ public final class BackupMxGuard implements AutoCloseable {
     }
 
     /** The latest probe of {@code domain}'s primary; empty when the domain is not configured or not probed yet. */
-    public Optional<Health> health(String domain) {
+    public Optional<PrimaryHealth> health(String domain) {
         return entry(domain).map(e -> health.get(e.domain()));
     }
 
@@ -245,7 +256,7 @@ public final class BackupMxGuard implements AutoCloseable {
             return Optional.empty();
         }
         Entry e = found.get();
-        Health h = health.get(e.domain());
+        PrimaryHealth h = health.get(e.domain());
         if (h == null || !h.up()) {
             return Optional.empty(); // fail open: down, or not known yet
         }
@@ -304,17 +315,17 @@ public final class BackupMxGuard implements AutoCloseable {
 
     // --- the probe ---
 
-    /** Connects, reads the greeting, says QUIT. Never throws: every failure is a Health that is down. */
-    Health probe(InetSocketAddress primary) {
+    /** Connects, reads the greeting, says QUIT. Never throws: every failure is a PrimaryHealth that is down. */
+    PrimaryHealth probe(InetSocketAddress primary) {
         SmtpProbe.Result r = SmtpProbe.greet(primary, timeout);
         if (r.outcome() != SmtpProbe.Outcome.GREETED) {
             return down(r.detail());
         }
         boolean up = r.accepts();
-        return new Health(up, clock.instant(), (up ? "" : "greeted with ") + r.detail());
+        return new PrimaryHealth(up, clock.instant(), (up ? "" : "greeted with ") + r.detail());
     }
 
-    private Health down(String why) {
-        return new Health(false, clock.instant(), why);
+    private PrimaryHealth down(String why) {
+        return new PrimaryHealth(false, clock.instant(), why);
     }
 }

@@ -1,12 +1,13 @@
 package org.mxguard.smtp;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import org.mxguard.cluster.ClientStanding;
+import org.mxguard.cluster.LocalState;
+import org.mxguard.cluster.SharedState;
 import org.mxguard.policy.AllowlistEntry.Cidr;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
@@ -20,8 +21,8 @@ import org.mxguard.web.GatewayMetrics;
 
 /**
  * What every session of one gateway shares: its settings, the relay rules, how to start a
- * session's checks, the spool and what to tell when a message is queued, and the clients that
- * passed the greeting test. The first three can be replaced while the gateway runs
+ * session's checks, the spool and what to tell when a message is queued, and what is known of
+ * clients (the {@link SharedState}: greeting-test passes, connection rates, trap hits). The first three can be replaced while the gateway runs
  * ({@link #reload}): sessions under way finish with what they started with, new ones take the new.
  */
 public final class GatewayContext {
@@ -62,8 +63,6 @@ public final class GatewayContext {
     private final Spool spool;
     private final Consumer<Envelope> queued;
     private final Clock clock;
-    private final Cache<InetAddress, Boolean> greeted = Caffeine.newBuilder()
-            .expireAfterWrite(GREETING_PASS_TTL).maximumSize(1_000_000).build();
 
     /**
      * @param checks starts the checks of a session from its client's address
@@ -80,29 +79,44 @@ public final class GatewayContext {
 
     /**
      * The defences that are not checks: a backup-MX guard for the domains this gateway is a
-     * secondary MX of, and the record of clients that connected to the trap MX.
+     * secondary MX of, the record of clients that connected to the trap MX, and a limit on how
+     * often one client may connect (any of them null: none).
      */
-    public record Guards(BackupMxGuard backupMx, TrapMx trap) {
-        public static final Guards NONE = new Guards(null, null);
+    public record Guards(BackupMxGuard backupMx, TrapMx trap, ConnectionRate connectionRate) {
+        public static final Guards NONE = new Guards(null, null, null);
+
+        public Guards(BackupMxGuard backupMx, TrapMx trap) {
+            this(backupMx, trap, null);
+        }
+
+        /** The window a connection is counted in; zero when nothing limits the rate. */
+        Duration rateWindow() {
+            return connectionRate == null ? Duration.ZERO : connectionRate.window();
+        }
+
+        Optional<Reply> rateRefusal(InetAddress client, ClientStanding standing) {
+            return connectionRate == null ? Optional.empty() : connectionRate.refusal(client, standing.connections());
+        }
 
         Optional<Reply> backupMxRefusal(String domain, InetAddress client) {
             return backupMx == null ? Optional.empty() : backupMx.refusal(domain, client);
         }
 
-        Optional<Reply> trapRefusal(InetAddress client) {
-            return trap == null ? Optional.empty() : trap.refusal(client);
+        Optional<Reply> trapRefusal(InetAddress client, boolean trapped) {
+            return trap == null ? Optional.empty() : trap.refusal(client, trapped);
         }
 
         boolean backupMxTags(String domain) {
             return backupMx != null && backupMx.tags(domain);
         }
 
-        boolean trapTags(InetAddress client) {
-            return trap != null && trap.tags(client);
+        boolean trapTags(boolean trapped) {
+            return trap != null && trap.tags(trapped);
         }
     }
 
     private final Guards guards;
+    private final SharedState state;
     private final GatewayMetrics metrics;
     private final TransactionLog transactions;
 
@@ -116,6 +130,18 @@ public final class GatewayContext {
      */
     public GatewayContext(Setup setup, Spool spool, Consumer<Envelope> queued, Clock clock, Guards guards,
             GatewayMetrics metrics, TransactionLog transactions) {
+        this(setup, spool, queued, clock, guards, metrics, transactions,
+                guards.trap() != null ? guards.trap().state() : new LocalState());
+    }
+
+    /** @param state what is known of clients: this process's own, or shared between nodes (the trap's too) */
+    public GatewayContext(Setup setup, Spool spool, Consumer<Envelope> queued, Clock clock, Guards guards,
+            GatewayMetrics metrics, TransactionLog transactions, SharedState state) {
+        this.state = Objects.requireNonNull(state, "state");
+        if (guards.trap() != null && guards.trap().state() != state) {
+            // a session reads the trap's record with the rest of the client's standing: one store
+            throw new IllegalArgumentException("the trap MX must record in the gateway's shared state");
+        }
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.transactions = Objects.requireNonNull(transactions, "transactions");
         this.guards = Objects.requireNonNull(guards, "guards");
@@ -180,11 +206,17 @@ public final class GatewayContext {
         queued.accept(envelope);
     }
 
-    boolean passedGreeting(InetAddress client) {
-        return greeted.getIfPresent(client) != null;
+    /** What is known of a client whose connection starts now; the connection is counted for the rate limit. */
+    ClientStanding standing(InetAddress client) {
+        return state.connected(client, guards.rateWindow());
+    }
+
+    /** What is known of a client an XCLIENT names: its connection was counted where it was made. */
+    ClientStanding standingAfterXclient(InetAddress client) {
+        return state.connected(client, Duration.ZERO);
     }
 
     void greetingPassed(InetAddress client) {
-        greeted.put(client, Boolean.TRUE);
+        state.recordGreetingPass(client, GREETING_PASS_TTL);
     }
 }

@@ -20,6 +20,7 @@ import java.time.ZoneId;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.mxguard.cluster.ClientStanding;
 import org.mxguard.check.IprevCheck;
 import org.mxguard.check.Result;
 import org.mxguard.dns.DnsNames;
@@ -71,6 +72,8 @@ final class SmtpSession implements Runnable {
     private CommandDeadline commandDeadline;
     private OutputStream out;
     private SessionChecks checks;
+    /** What the shared state says of the client: read once as the session starts (and again after XCLIENT). */
+    private ClientStanding standing = ClientStanding.UNKNOWN;
     private int errors;
     private int recipientOvershoot;
 
@@ -170,7 +173,19 @@ final class SmtpSession implements Runnable {
      */
     private boolean greet() throws IOException {
         String banner = settings.hostname() + " ESMTP mxguard";
-        if (settings.greetWait().isZero() || context.passedGreeting(client)) {
+        standing = context.standing(client);
+        Optional<Reply> tooFast = context.guards().rateRefusal(client, standing);
+        if (tooFast.isPresent()) {
+            log.info("{}: RATE: {} connections in {}; refused", client.getHostAddress(), standing.connections(),
+                    context.guards().connectionRate().window());
+            reply(tooFast.get());
+            flush();
+            context.metrics().connectionRefused(GatewayMetrics.REFUSED_LIMIT);
+            context.transactions().write(TransactionRecord.builder(TransactionRecord.Outcome.REFUSED_LIMIT,
+                    context.clock().instant(), client).reply(tooFast.get()).sessionTime(sinceConnect()).build());
+            return false;
+        }
+        if (settings.greetWait().isZero() || standing.passedGreeting()) {
             reply(new Reply(220, null, banner));
             flush();
             greeted = true;
@@ -332,6 +347,7 @@ final class SmtpSession implements Runnable {
         helo = claimed.helo().given().orElse(null);
         extended = claimed.proto().given().map("ESMTP"::equals).orElse(false);
         checks = setup.checks().apply(client);
+        standing = context.standingAfterXclient(client);
         if (helo != null) {
             checks.helo(helo);
         }
@@ -540,14 +556,14 @@ final class SmtpSession implements Runnable {
         }
         boolean relayDomain = relay instanceof RelayDecision.Accept accepted
                 && accepted.reason() == RelayDecision.Reason.RELAY_DOMAIN;
-        Optional<Reply> refusal = context.guards().trapRefusal(client);
+        Optional<Reply> refusal = context.guards().trapRefusal(client, standing.trapped());
         String why = "it connected to the trap MX";
         if (refusal.isEmpty() && relayDomain) {
             refusal = context.guards().backupMxRefusal(recipient.domain(), client);
             why = "the primary MX of " + recipient.domain() + " is up";
         }
         if (refusal.isEmpty()) {
-            if (context.guards().trapTags(client)) {
+            if (context.guards().trapTags(standing.trapped())) {
                 guardTags.add(TRAP_TAG);
             } else if (relayDomain && context.guards().backupMxTags(recipient.domain())) {
                 guardTags.add(BACKUP_MX_TAG);

@@ -1,12 +1,12 @@
 package org.mxguard.smtp;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import org.mxguard.cluster.LocalState;
+import org.mxguard.cluster.SharedState;
 import org.mxguard.dns.DnsNames;
 import org.mxguard.policy.Action;
 import org.mxguard.policy.Reply;
@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A client that returns to the trap is recorded again, so its expiry counts from its last visit
  * (expire after write, not after access: asking whether a client is trapped never extends it). The
- * record holds at most {@link #MAX_CLIENTS} addresses; beyond that Caffeine evicts, so a flood of
- * addresses costs bounded memory and at worst forgets some.
+ * record is kept in a {@link SharedState}: this process's memory ({@link LocalState}, at most
+ * {@link LocalState#MAX_ENTRIES} addresses), or Redis, so that every node of a cluster refuses a
+ * client that connected to any node's trap.
  *
  * <p>Addresses are compared in canonical form: an IPv4 client seen as {@code ::ffff:192.0.2.7} on a
  * dual-stack socket is {@code 192.0.2.7}.
@@ -34,13 +35,11 @@ public final class TrapMx {
     private static final Logger log = LoggerFactory.getLogger(TrapMx.class);
     public static final Duration DEFAULT_EXPIRY = Duration.ofHours(24);
     public static final Action DEFAULT_ACTION = Action.REJECT;
-    /** The same bound as the greeting test's memory in {@link GatewayContext}. */
-    public static final long MAX_CLIENTS = 1_000_000;
     private static final String TEXT = "Client host rejected: it connected to a trap MX";
 
     private final Duration expiry;
     private final Action action;
-    private final Cache<InetAddress, Boolean> trapped;
+    private final SharedState state;
 
     /** A trap with the default expiry (24 h) and action (reject). */
     public TrapMx() {
@@ -53,16 +52,25 @@ public final class TrapMx {
 
     /** @param ticker the clock expiry is measured with (tests pass a fake one) */
     public TrapMx(Duration expiry, Action action, Ticker ticker) {
+        this(expiry, action, new LocalState(ticker));
+    }
+
+    /** @param state where clients are recorded: this process's memory, or shared between nodes */
+    public TrapMx(Duration expiry, Action action, SharedState state) {
         this.expiry = Objects.requireNonNull(expiry, "expiry");
         this.action = Objects.requireNonNull(action, "action");
-        Objects.requireNonNull(ticker, "ticker");
+        this.state = Objects.requireNonNull(state, "state");
         if (expiry.isNegative() || expiry.isZero()) {
             throw new IllegalArgumentException("the expiry must be positive");
         }
         if (action == Action.ACCEPT) {
             throw new IllegalArgumentException("accept would do nothing: use log, tag, tempfail or reject");
         }
-        this.trapped = Caffeine.newBuilder().expireAfterWrite(expiry).maximumSize(MAX_CLIENTS).ticker(ticker).build();
+    }
+
+    /** Where the clients are recorded. */
+    SharedState state() {
+        return state;
     }
 
     public Duration expiry() {
@@ -80,12 +88,12 @@ public final class TrapMx {
      * @return true when it was not recorded before (or its record had expired)
      */
     public boolean record(InetAddress client) {
-        return trapped.asMap().put(DnsNames.canonical(client), Boolean.TRUE) == null;
+        return state.recordTrapHit(DnsNames.canonical(client), expiry);
     }
 
     /** True while {@code client} is recorded: it connected to the trap less than the expiry ago. */
     public boolean isTrapped(InetAddress client) {
-        return trapped.getIfPresent(DnsNames.canonical(client)) != null;
+        return state.trapped(DnsNames.canonical(client));
     }
 
     /**
@@ -94,7 +102,12 @@ public final class TrapMx {
      * log the client instead (and tag marks its messages: {@link #tags}).
      */
     public Optional<Reply> refusal(InetAddress client) {
-        if (!isTrapped(client)) {
+        return refusal(client, isTrapped(client));
+    }
+
+    /** {@link #refusal(InetAddress)} with what the session already read of the client ({@code trapped}). */
+    public Optional<Reply> refusal(InetAddress client, boolean trapped) {
+        if (!trapped) {
             return Optional.empty();
         }
         return switch (action) {
@@ -109,11 +122,11 @@ public final class TrapMx {
 
     /** True when {@code client}'s messages are to be tagged: action tag, and the client is recorded. */
     public boolean tags(InetAddress client) {
-        return action == Action.TAG && isTrapped(client);
+        return tags(isTrapped(client));
     }
 
-    /** Clients recorded now (approximate: expired ones may still count until Caffeine cleans up). */
-    public long size() {
-        return trapped.estimatedSize();
+    /** {@link #tags(InetAddress)} with what the session already read of the client. */
+    public boolean tags(boolean trapped) {
+        return action == Action.TAG && trapped;
     }
 }

@@ -2,6 +2,7 @@ package org.mxguard.web;
 
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -319,6 +320,33 @@ public final class GatewayMetrics {
         if (enabled) {
             queueSize.set(supplier);
         }
+    }
+
+    /**
+     * The shared state's series, for a node that shares it in Redis: {@code mxguard_cluster_redis_up}
+     * (whether the last command reached Redis), {@code mxguard_cluster_redis_commands_total} (commands
+     * sent, each a round trip) and {@code mxguard_cluster_redis_fallbacks_total} (answers taken from
+     * the node's own state because Redis could not be asked).
+     */
+    public void sharedStateFrom(java.util.function.BooleanSupplier up, LongSupplier commands, LongSupplier fallbacks) {
+        if (!enabled) {
+            return;
+        }
+        GaugeWithCallback.builder()
+                .name("mxguard_cluster_redis_up")
+                .help("1 while this node reaches the Redis it shares state in, 0 while it answers from its own state")
+                .callback(callback -> report(callback, () -> up.getAsBoolean() ? 1 : 0, "mxguard_cluster_redis_up"))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("mxguard_cluster_redis_commands_total")
+                .help("Commands sent to Redis (each one round trip)")
+                .callback(callback -> callback.call(commands.getAsLong()))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("mxguard_cluster_redis_fallbacks_total")
+                .help("Answers taken from this node's own state because Redis was unreachable or too slow")
+                .callback(callback -> callback.call(fallbacks.getAsLong()))
+                .register(registry);
     }
 
     private void dnsAnswered(Duration took, String outcome) {

@@ -93,7 +93,7 @@ class ConfigErrorsTest {
                         """, 4, "polcy", problemIs("unknown key (did you mean \"policy\"?)")),
                 argumentSet("unknownTopLevelKeyListsTheChoices",
                         "verbose = true\n", 1, "verbose", problemIs("unknown key (use dns, identity, smtp, policy, scoring, allowlist, delivery, egress, queue, "
-                                + "backup-mx, trap, milter, policy-service, metrics)")),
+                                + "backup-mx, trap, milter, policy-service, metrics, cluster)")),
                 argumentSet("unknownKeyInASection", """
                         [dns]
                         retries = 1

@@ -83,7 +83,7 @@ class BackupMxGuardTest {
 
         guard.probeNow();
 
-        BackupMxGuard.Health health = guard.health(DOMAIN).orElseThrow();
+        org.mxguard.cluster.PrimaryHealth health = guard.health(DOMAIN).orElseThrow();
         assertThat(health.up()).as(health.detail()).isTrue();
         assertThat(health.detail()).startsWith("220 ");
         Reply reply = guard.refusal(DOMAIN).orElseThrow();
@@ -123,7 +123,7 @@ class BackupMxGuardTest {
         }
         BackupMxGuard guard = guard(List.of(entry(DOMAIN, at(ip, port), Action.REJECT)));
         guard.probeNow();
-        BackupMxGuard.Health health = guard.health(DOMAIN).orElseThrow();
+        org.mxguard.cluster.PrimaryHealth health = guard.health(DOMAIN).orElseThrow();
         assertThat(health.up()).isFalse();
         assertThat(health.detail()).isEqualTo("connection refused");
         assertThat(guard.refusal(DOMAIN)).isEmpty();
@@ -138,7 +138,7 @@ class BackupMxGuardTest {
             long start = System.nanoTime();
             guard.probeNow();
             Duration took = Duration.ofNanos(System.nanoTime() - start);
-            BackupMxGuard.Health health = guard.health(DOMAIN).orElseThrow();
+            org.mxguard.cluster.PrimaryHealth health = guard.health(DOMAIN).orElseThrow();
             assertThat(health.up()).isFalse();
             assertThat(health.detail()).isEqualTo("no complete 220 greeting within 800 ms");
             assertThat(took).isBetween(TIMEOUT.minusMillis(50), TIMEOUT.plusSeconds(2));
@@ -175,7 +175,7 @@ class BackupMxGuardTest {
     }
 
     private static String detail(BackupMxGuard guard, String domain) {
-        BackupMxGuard.Health h = guard.health(domain).orElseThrow();
+        org.mxguard.cluster.PrimaryHealth h = guard.health(domain).orElseThrow();
         return (h.up() ? "up: " : "down: ") + h.detail();
     }
 

@@ -33,7 +33,8 @@ class TrapMxListenerTest {
 
     @Test
     void aConnectingClientIsRecordedByItsSourceAddressAndToldToGoAway() throws IOException {
-        TrapMx trap = new TrapMx();
+        org.mxguard.cluster.LocalState state = new org.mxguard.cluster.LocalState();
+        TrapMx trap = new TrapMx(TrapMx.DEFAULT_EXPIRY, TrapMx.DEFAULT_ACTION, state);
         try (TrapListener listener = TrapListener.start(List.of(at("127.0.0.1", 0)), trap)) {
             InetSocketAddress address = listener.addresses().getFirst();
             assertThat(address.getPort()).isPositive();
@@ -49,7 +50,7 @@ class TrapMxListenerTest {
             assertThat(visit(address, "127.0.1.51")).startsWith("421 ");
             assertThat(visit(address, "127.0.1.50")).as("again").startsWith("421 ");
             assertThat(trap.isTrapped(InetAddresses.require("127.0.1.51"))).isTrue();
-            assertThat(trap.size()).isEqualTo(2);
+            assertThat(state.trappedCount()).isEqualTo(2);
         }
     }
 

@@ -70,7 +70,8 @@ class TrapMxTest {
 
     @Test
     void addressesAreComparedInCanonicalForm() throws Exception {
-        TrapMx trap = new TrapMx();
+        org.mxguard.cluster.LocalState state = new org.mxguard.cluster.LocalState();
+        TrapMx trap = new TrapMx(TrapMx.DEFAULT_EXPIRY, TrapMx.DEFAULT_ACTION, state);
         InetAddress mapped = InetAddress.getByAddress(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff,
                 (byte) 0xff, (byte) 203, 0, 113, 7});
         trap.record(mapped);
@@ -78,7 +79,7 @@ class TrapMxTest {
         InetAddress v6 = InetAddresses.require("2001:db8::7");
         trap.record(InetAddresses.require("2001:DB8:0::7"));
         assertThat(trap.isTrapped(v6)).isTrue();
-        assertThat(trap.size()).isEqualTo(2);
+        assertThat(state.trappedCount()).isEqualTo(2);
     }
 
     @Test
