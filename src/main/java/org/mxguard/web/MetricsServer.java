@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
@@ -17,7 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Serves the gateway's metrics to Prometheus: {@code GET /metrics} answers the Prometheus text
- * format (version 0.0.4) of a {@link PrometheusRegistry}; every other path is 404, every other
+ * format (version 0.0.4) of a {@link PrometheusRegistry}; {@code GET /health} answers 200 while the
+ * process serves (503 when {@link #healthFrom} says it does not), so a load balancer such as HAProxy
+ * can check a node over HTTP without opening SMTP sessions; every other path is 404, every other
  * method 405. It runs on the JDK's {@link HttpServer}, one virtual thread a request.
  *
  * <p>The metrics say nothing about any message or person, but they do tell how the gateway is
@@ -28,6 +31,11 @@ public final class MetricsServer implements AutoCloseable {
 
     /** The path Prometheus scrapes. */
     public static final String PATH = "/metrics";
+
+    /** The path a load balancer checks. */
+    public static final String HEALTH_PATH = "/health";
+
+    private volatile BooleanSupplier serving = () -> true;
 
     private final PrometheusRegistry registry;
     private final PrometheusTextFormatWriter format = PrometheusTextFormatWriter.create();
@@ -42,6 +50,18 @@ public final class MetricsServer implements AutoCloseable {
     /** A server for any registry. */
     public MetricsServer(PrometheusRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
+    }
+
+    /**
+     * What {@code /health} reports: 200 while {@code serving} is true, 503 while it is false (e.g.
+     * before the SMTP listener is bound, or once it is closing). Without it, 200 while this server
+     * answers at all.
+     *
+     * @return this server
+     */
+    public MetricsServer healthFrom(BooleanSupplier serving) {
+        this.serving = Objects.requireNonNull(serving, "serving");
+        return this;
     }
 
     /**
@@ -96,7 +116,8 @@ public final class MetricsServer implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             String method = exchange.getRequestMethod();
-            if (!PATH.equals(exchange.getRequestURI().getPath())) {
+            String path = exchange.getRequestURI().getPath();
+            if (!PATH.equals(path) && !HEALTH_PATH.equals(path)) {
                 plain(exchange, 404, "Not found: the metrics are at " + PATH + "\n");
                 return;
             }
@@ -104,6 +125,10 @@ public final class MetricsServer implements AutoCloseable {
             if (!head && !"GET".equals(method)) {
                 exchange.getResponseHeaders().set("Allow", "GET, HEAD");
                 plain(exchange, 405, "Method not allowed: use GET\n");
+                return;
+            }
+            if (HEALTH_PATH.equals(path)) {
+                health(exchange);
                 return;
             }
             byte[] body;
@@ -127,6 +152,18 @@ public final class MetricsServer implements AutoCloseable {
                 out.write(body);
             }
         }
+    }
+
+    private void health(HttpExchange exchange) throws IOException {
+        boolean up;
+        try {
+            up = serving.getAsBoolean();
+        } catch (RuntimeException e) {
+            log.warn("the health check failed", e);
+            up = false;
+        }
+        exchange.getResponseHeaders().set("Cache-Control", "no-store");
+        plain(exchange, up ? 200 : 503, up ? "serving\n" : "not serving\n");
     }
 
     private static void plain(HttpExchange exchange, int status, String text) throws IOException {

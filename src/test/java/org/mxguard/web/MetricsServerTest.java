@@ -15,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -24,7 +25,10 @@ import org.mxguard.check.Result;
 import org.mxguard.dns.DnsObserver;
 import org.mxguard.policy.Action;
 
-/** GET /metrics on loopback answers the Prometheus text format with what the gateway counted. */
+/**
+ * GET /metrics on loopback answers the Prometheus text format with what the gateway counted; GET
+ * /health answers whether the process serves.
+ */
 class MetricsServerTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
@@ -173,6 +177,33 @@ class MetricsServerTest {
         assertThat(head.statusCode()).isEqualTo(200);
         assertThat(head.body()).isEmpty();
         assertThat(get("/metrics?name[]=x").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void healthIs200WhileServingAnd503WhenTheProcessSaysItIsNot() throws Exception {
+        HttpResponse<String> health = get("/health");
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).isEqualTo("serving\n");
+        assertThat(health.headers().firstValue("Cache-Control")).hasValue("no-store");
+        assertThat(http.send(request("/health").method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(http.send(request("/health").POST(HttpRequest.BodyPublishers.ofString("x")).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(405);
+        assertThat(get("/healthz").statusCode()).isEqualTo(404);
+
+        AtomicBoolean serving = new AtomicBoolean(false);
+        server.healthFrom(serving::get);
+        HttpResponse<String> down = get("/health");
+        assertThat(down.statusCode()).isEqualTo(503);
+        assertThat(down.body()).isEqualTo("not serving\n");
+        serving.set(true);
+        assertThat(get("/health").statusCode()).isEqualTo(200);
+        server.healthFrom(() -> {
+            throw new IllegalStateException("broken");
+        });
+        assertThat(get("/health").statusCode()).isEqualTo(503);
+        // the metrics do not depend on it
+        assertThat(get("/metrics").statusCode()).isEqualTo(200);
     }
 
     @Test
