@@ -433,6 +433,23 @@ class GatewayIT {
     }
 
     @Test
+    void aClientOverItsConnectionRateIsToldToComeBackLater(DnsTestBed bed) throws Exception {
+        InetSocketAddress gateway = start(bed, SessionSettings.defaults(HOSTNAME).withGreetWait(Duration.ZERO), List.of(),
+                java.util.Optional.empty(), new GatewayContext.Guards(null, null,
+                        new ConnectionRate(2, ConnectionRate.DEFAULT_WINDOW)));
+
+        String first = rawSession(gateway, GOOD_IP, "QUIT\r\n");
+        String second = rawSession(gateway, GOOD_IP, "QUIT\r\n");
+        String third = rawSession(gateway, GOOD_IP, "QUIT\r\n");
+        String someoneElse = rawSession(gateway, NO_PTR_IP, "QUIT\r\n");
+
+        assertThat(first).startsWith("220 ");
+        assertThat(second).startsWith("220 ");
+        assertThat(third).isEqualTo("421 4.7.0 Error: too many connections from " + GOOD_IP + "\r\n");
+        assertThat(someoneElse).startsWith("220 ");
+    }
+
+    @Test
     void overlongCommandLinesGetOneRefusalEachAndTheSessionGoesOn(DnsTestBed bed) throws Exception {
         InetSocketAddress gateway = start(bed);
         String atLimit = "NOOP " + "x".repeat(SmtpInput.COMMAND_LINE_LIMIT - 7); // 512 octets with its CRLF
