@@ -14,6 +14,7 @@ import org.mxguard.dns.Resolver;
 import org.mxguard.policy.AllowlistEntry;
 import org.mxguard.web.GatewayMetrics;
 import org.mxguard.web.MetricsServer;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
@@ -85,6 +86,11 @@ public final class ServeCommand implements Callable<Integer> {
             return EXIT_IO_ERROR;
         }
         MetricsServer metricsToClose = metricsServer;
+        // /health says 503 until the spool is recovered and the listener bound, and again from shutdown on
+        AtomicBoolean serving = new AtomicBoolean();
+        if (metricsServer != null) {
+            metricsServer.healthFrom(serving::get);
+        }
         DeliveryWiring wiring;
         GatewayWiring gateway;
         try {
@@ -107,7 +113,9 @@ public final class ServeCommand implements Callable<Integer> {
         ServerPidFile.write(spool);
         reloadOnHangup(cmd, gateway);
         CountDownLatch stopped = new CountDownLatch(1);
+        serving.set(true);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            serving.set(false);
             gateway.close();
             wiring.close();
             if (metricsToClose != null) {

@@ -11,6 +11,9 @@ import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -21,6 +24,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -45,6 +49,8 @@ public final class RedisState implements SharedState {
     private static final Logger log = LoggerFactory.getLogger(RedisState.class);
     /** How long Redis is not asked after it failed. */
     static final Duration RETRY_AFTER = Duration.ofSeconds(1);
+    /** The least time a connect gets. */
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(200);
 
     /** KEYS: trap, greet, rate; ARGV[1]: the rate window in ms, 0 not to count. Returns {trapped, greeted, count}. */
@@ -60,6 +66,7 @@ public final class RedisState implements SharedState {
 
     private final String uri;
     private final RedisClient client;
+    private final ClientResources resources;
     private final LocalState local;
     private volatile StatefulRedisConnection<String, String> connection;
     private final AtomicBoolean connecting = new AtomicBoolean();
@@ -70,9 +77,10 @@ public final class RedisState implements SharedState {
     private final AtomicLong fallbacks = new AtomicLong();
     private volatile boolean closed;
 
-    private RedisState(String uri, RedisClient client, LocalState local) {
+    private RedisState(String uri, RedisClient client, ClientResources resources, LocalState local) {
         this.uri = uri;
         this.client = client;
+        this.resources = resources;
         this.local = local;
     }
 
@@ -87,18 +95,51 @@ public final class RedisState implements SharedState {
     public static RedisState start(String uri, Duration timeout, LocalState local) {
         RedisURI parsed = RedisURI.create(uri);
         parsed.setTimeout(timeout);
-        RedisClient client = RedisClient.create(parsed);
+        // Lettuce's default reconnect backoff grows to 30 s: nodes would stay on their own state long after Redis is back
+        ClientResources resources = DefaultClientResources.builder()
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(50), RETRY_AFTER, 2, TimeUnit.MILLISECONDS))
+                .build();
+        RedisClient client = RedisClient.create(resources, parsed);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 // while reconnecting, fail at once (and answer from local state) instead of queueing
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .socketOptions(SocketOptions.builder().connectTimeout(timeout).keepAlive(true).build())
+                // a connect is never on a session's thread: it may take longer than a command (a cold JVM, a busy host)
+                .socketOptions(SocketOptions.builder().connectTimeout(max(timeout, CONNECT_TIMEOUT)).keepAlive(true).build())
                 .timeoutOptions(TimeoutOptions.enabled(timeout))
                 .build());
-        RedisState state = new RedisState(redacted(parsed), client, Objects.requireNonNull(local, "local"));
+        RedisState state = new RedisState(redacted(parsed), client, resources, Objects.requireNonNull(local, "local"));
         log.info("cluster: sharing state in Redis at {}", state.uri);
         state.connectInBackground();
+        Thread.ofVirtual().name("redis-watch").start(state::watch);
         return state;
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    /**
+     * While Redis is down, asks it once a {@link #RETRY_AFTER} whether it is back, so that an idle
+     * node's {@link #up()} (and its metric) tells the truth and the first session after the outage
+     * already shares.
+     */
+    private void watch() {
+        while (!closed) {
+            try {
+                Thread.sleep(RETRY_AFTER);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (!up && !closed && usable()) { // usable() also retries a first connect that failed
+                try {
+                    connection.sync().ping();
+                    reachable();
+                } catch (RedisException e) {
+                    unreachable(e);
+                }
+            }
+        }
     }
 
     /** Whether the last command reached Redis. */
@@ -270,6 +311,7 @@ public final class RedisState implements SharedState {
             }
         } finally {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            resources.shutdown(0, 2, TimeUnit.SECONDS);
         }
     }
 
