@@ -1,0 +1,378 @@
+package org.mxguard.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mxguard.testbed.TestZones.GENERIC_CONFIRMED_HOST;
+import static org.mxguard.testbed.TestZones.GENERIC_CONFIRMED_IP;
+import static org.mxguard.testbed.TestZones.GOOD_DOMAIN;
+import static org.mxguard.testbed.TestZones.GOOD_HOST;
+import static org.mxguard.testbed.TestZones.GOOD_IP;
+import static org.mxguard.testbed.TestZones.NO_PTR_IP;
+import static org.mxguard.testbed.TestZones.OUTSOURCED_HOST;
+import static org.mxguard.testbed.TestZones.OUTSOURCED_IP;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.mxguard.cluster.MtaClient.Outcome;
+import org.mxguard.cluster.MtaClient.Result;
+import org.mxguard.delivery.DeliveryTestSink;
+import org.mxguard.queue.DestinationLimiter;
+import org.mxguard.testbed.DnsTestBed;
+import org.mxguard.testkit.Haproxy;
+import org.mxguard.testkit.RedisServer;
+
+/**
+ * Three {@code mxguard serve} nodes behind a real HAProxy (TCP, round robin, PROXY protocol v2,
+ * health checked over HTTP at each node's {@code /health}), with a real Redis, checks on the DNS
+ * test bed, and each node relaying {@value #RELAY_DOMAIN} to a smtp-sink of its own (so which node
+ * delivered a message is known). One cluster for all tests, started once; each test uses client
+ * addresses of its own, since what a node learns about a client outlives the test.
+ */
+@ExtendWith(DnsTestBed.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterIT {
+    private static final String RELAY_DOMAIN = "protected.test";
+    private static final String SINK_IP = "127.0.5.31";
+    private static final Duration CHECKS = Duration.ofSeconds(10);
+    private static final int LOAD_MESSAGES = Integer.getInteger("cluster.messages", 300);
+    private static final int LOAD_CLIENTS = 6;
+
+    /** A client the checks accept: its address and its EHLO name. */
+    private record Sender(String ip, String helo) {
+    }
+
+    private static final List<Sender> SENDERS = List.of(new Sender(GOOD_IP, GOOD_HOST),
+            new Sender(GENERIC_CONFIRMED_IP, GENERIC_CONFIRMED_HOST), new Sender(OUTSOURCED_IP, OUTSOURCED_HOST));
+
+    private static final List<ServeNode> nodes = new ArrayList<>();
+    private static final DeliveryTestSink[] sinks = new DeliveryTestSink[3];
+    private static final int[] sinkPorts = new int[3];
+    private static RedisServer redis;
+    private static Haproxy haproxy;
+
+    @BeforeAll
+    static void startCluster(DnsTestBed bed, @TempDir Path dir) throws Exception {
+        long started = System.nanoTime();
+        redis = RedisServer.onFreePort();
+        for (int i = 0; i < 3; i++) {
+            sinkPorts[i] = DeliveryTestSink.freePortOn(SINK_IP);
+            sinks[i] = DeliveryTestSink.start(SINK_IP, sinkPorts[i]);
+            nodes.add(new ServeNode(dir, "node" + (i + 1), """
+                    [dns]
+                    servers = ["%s"]
+
+                    [delivery]
+                    helo = "relay.mxguard.test"
+
+                    [delivery.relay-domains]
+                    "%s" = "[%s]:%d"
+                    """.formatted(bed.resolverHostPort(), RELAY_DOMAIN, SINK_IP, sinkPorts[i])));
+        }
+        for (ServeNode node : nodes) {
+            node.start();
+        }
+        for (ServeNode node : nodes) {
+            node.awaitListening();
+        }
+        haproxy = Haproxy.start(nodes.stream().map(ServeNode::backend).toList());
+        awaitAllUp();
+        System.out.printf("cluster: 3 nodes, HAProxy and Redis up in %.1f s; haproxy.cfg:%n%s%n",
+                (System.nanoTime() - started) / 1e9, haproxy.config());
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        if (haproxy != null) {
+            haproxy.close();
+        }
+        for (ServeNode node : nodes) {
+            node.close();
+        }
+        for (DeliveryTestSink sink : sinks) {
+            if (sink != null) {
+                sink.close();
+            }
+        }
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    /**
+     * Through HAProxy, one connection at a time from four client addresses: each node names the
+     * real client in its transaction log (never HAProxy's 127.0.0.1) and in the Received: field it
+     * stamps, judges it by its own address (the client without a PTR is refused, the others taken),
+     * and the connections are spread over all three nodes.
+     */
+    @Test
+    @Order(1)
+    void everyNodeSeesTheRealClientAndTheConnectionsAreSpreadOverAllThree() throws Exception {
+        awaitAllUp();
+        List<Sender> clients = new ArrayList<>(SENDERS);
+        clients.add(new Sender(NO_PTR_IP, "mail.noptr.test"));
+        Map<String, String> nodeOf = new HashMap<>(); // MAIL FROM -> the node whose banner greeted
+        Map<String, Integer> sessions = new TreeMap<>();
+        int n = 0;
+        for (int round = 0; round < 4; round++) {
+            for (Sender client : clients) {
+                String from = "spread-" + client.ip().replace('.', '-') + "-" + n + "@" + GOOD_DOMAIN;
+                try (MtaClient session = MtaClient.connect(haproxy.frontend(), client.ip())) {
+                    assertThat(session.banner).startsWith("220 ");
+                    assertThat(session.command("EHLO " + client.helo())).startsWith("250");
+                    Result result = session.send(from, "spread" + n + "@" + RELAY_DOMAIN, message("spread-" + n, from));
+                    if (client.ip().equals(NO_PTR_IP)) {
+                        assertThat(result.reply()).as("a client without PTR, judged by its own address")
+                                .startsWith("550 5.7.25");
+                    } else {
+                        assertThat(result.outcome()).as("%s: %s", from, result.reply()).isEqualTo(Outcome.ACCEPTED);
+                    }
+                    session.quit();
+                    nodeOf.put(from, session.node());
+                    sessions.merge(session.node(), 1, Integer::sum);
+                }
+                n++;
+            }
+        }
+        int total = n;
+        System.out.println("cluster: sessions through HAProxy by node " + sessions);
+
+        // each transaction in the log of the node that greeted, with the client's own address
+        Map<String, List<JsonNode>> logged = awaitTransactions("spread-", total);
+        Pattern fromIp = Pattern.compile("^spread-(\\d+-\\d+-\\d+-\\d+)-\\d+@");
+        for (ServeNode node : nodes) {
+            assertThat(logged.get(node.name)).as("transactions on %s", node.name).hasSizeGreaterThanOrEqualTo(total / 3 - 1);
+            for (JsonNode line : logged.get(node.name)) {
+                String from = line.get("mail-from").asText();
+                Matcher m = fromIp.matcher(from);
+                assertThat(m.find()).isTrue();
+                assertThat(line.get("client-ip").asText()).as("client of %s on %s", from, node.name)
+                        .isEqualTo(m.group(1).replace('-', '.'));
+                assertThat(nodeOf.get(from)).as("the node that greeted %s", from).isEqualTo(node.name);
+            }
+        }
+        // and in the Received: field each node stamps, at the sink of that node
+        for (int i = 0; i < 3; i++) {
+            ServeNode node = nodes.get(i);
+            node.awaitEmptySpool(Duration.ofSeconds(30));
+            for (String dump : sinks[i].dumps()) {
+                Matcher from = Pattern.compile("(?m)^From: <(spread-(\\d+-\\d+-\\d+-\\d+)-\\d+@[^>]+)>").matcher(dump);
+                if (from.find()) {
+                    String ip = Pattern.quote("[" + from.group(2).replace('-', '.') + "]");
+                    assertThat(dump).as("the Received: field at %s's sink", node.name).containsPattern(
+                            "Received: from \\S+ \\(\\S+ " + ip + "\\)\\s+by " + Pattern.quote(node.hostname()));
+                    assertThat(nodeOf.get(from.group(1))).isEqualTo(node.name);
+                }
+            }
+        }
+    }
+
+    /**
+     * Node 1 is SIGKILLed in the middle of a load through HAProxy; its sink is down meanwhile, so
+     * all it accepted is in its spool. Every message answered 250 reaches a sink; HAProxy's check
+     * takes node 1 out and nodes 2 and 3 take the rest; node 1, restarted on its spool, delivers
+     * what it held. Clients act as MTAs: a message without a 250 is sent again.
+     */
+    @Test
+    @Order(2)
+    void aNodeKilledUnderLoadLosesNoAcceptedMessageAndTheOthersTakeOver() throws Exception {
+        awaitAllUp();
+        ServeNode node1 = nodes.getFirst();
+        node1.awaitEmptySpool(Duration.ofSeconds(30));
+        sinks[0].close(); // node 1 now keeps what it takes: deferred, retried every 1 to 2 s
+
+        Load load = new Load();
+        List<Thread> clients = new ArrayList<>();
+        for (int c = 0; c < LOAD_CLIENTS; c++) {
+            Sender sender = SENDERS.get(c % SENDERS.size());
+            clients.add(Thread.ofPlatform().name("cluster-load-" + c).start(() -> load.client(sender)));
+        }
+        try {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (load.done.get() < LOAD_MESSAGES / 3 || load.acceptedBy("node1") == 0) {
+                assertThat(System.nanoTime()).as("a third of the load done within 60 s: %s", load).isLessThan(end);
+                Thread.sleep(10);
+            }
+            node1.kill();
+            load.killed.set(true);
+            int acceptedByNode1 = load.acceptedBy("node1");
+            System.out.printf("cluster: node1 killed after %d messages (%d accepted by node1)%n", load.done.get(),
+                    acceptedByNode1);
+            haproxy.awaitStatus("node1", "DOWN", CHECKS);
+            for (Thread client : clients) {
+                client.join(TimeUnit.SECONDS.toMillis(90));
+                assertThat(client.isAlive()).as("%s done", client.getName()).isFalse();
+            }
+            System.out.println("cluster: " + load);
+            assertThat(load.rejected).as("messages refused with 5xx").isEmpty();
+            assertThat(load.done.get()).as("messages that got their 250").isEqualTo(LOAD_MESSAGES);
+            assertThat(load.acceptedAfterKill).as("250s after the kill, by node")
+                    .containsOnlyKeys("node2", "node3").allSatisfy((node, count) -> assertThat(count.get()).isPositive());
+            assertThat(node1.queued()).as("messages on node1's disk: all it answered 250 to, and maybe some in doubt")
+                    .isGreaterThanOrEqualTo(acceptedByNode1);
+        } finally {
+            clients.forEach(Thread::interrupt);
+            sinks[0] = DeliveryTestSink.start(SINK_IP, sinkPorts[0]);
+        }
+        node1.start();
+        node1.awaitListening();
+        haproxy.awaitStatus("node1", "UP", CHECKS);
+        for (ServeNode node : nodes) {
+            node.awaitEmptySpool(Duration.ofSeconds(60));
+        }
+
+        Map<Integer, Integer> arrivals = new TreeMap<>();
+        Map<Integer, String> sinkOf = new HashMap<>();
+        Pattern id = Pattern.compile("(?m)^Message-ID: <load-(\\d+)@mxguard\\.test>");
+        for (int i = 0; i < 3; i++) {
+            for (String dump : sinks[i].dumps()) {
+                Matcher m = id.matcher(dump);
+                if (m.find()) {
+                    int message = Integer.parseInt(m.group(1));
+                    arrivals.merge(message, 1, Integer::sum);
+                    sinkOf.put(message, nodes.get(i).name);
+                }
+            }
+        }
+        List<Integer> lost = new ArrayList<>();
+        int duplicates = 0;
+        for (int m = 0; m < LOAD_MESSAGES; m++) {
+            int arrived = arrivals.getOrDefault(m, 0);
+            duplicates += Math.max(0, arrived - 1);
+            if (arrived == 0) {
+                lost.add(m);
+            }
+        }
+        System.out.printf("cluster: %d messages, %d lost, %d duplicates, %d in doubt%n", LOAD_MESSAGES, lost.size(),
+                duplicates, load.inDoubt.get());
+        assertThat(lost).as("messages answered 250 that never arrived").isEmpty();
+        // a duplicate is a message in doubt (node 1 killed after queueing it, before its 250 left)
+        // that the client sent again, or a delivery the kill caught in flight
+        assertThat(duplicates).as("extra arrivals").isLessThanOrEqualTo(load.inDoubt.get() + DestinationLimiter.DEFAULT_LIMIT);
+        load.acceptedOn.forEach((message, node) -> {
+            if (node.equals("node1")) {
+                assertThat(sinkOf.get(message)).as("message %d, accepted by node1, delivered by", message).isEqualTo("node1");
+            }
+        });
+    }
+
+    /** The load of {@link #aNodeKilledUnderLoadLosesNoAcceptedMessageAndTheOthersTakeOver}: what the clients saw. */
+    private static final class Load {
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger();
+        final AtomicInteger inDoubt = new AtomicInteger();
+        final AtomicInteger retries = new AtomicInteger();
+        final AtomicBoolean killed = new AtomicBoolean();
+        final Map<Integer, String> acceptedOn = new ConcurrentHashMap<>();
+        final Map<String, AtomicInteger> acceptedAfterKill = new ConcurrentHashMap<>();
+        final Map<Integer, String> rejected = new ConcurrentHashMap<>();
+
+        int acceptedBy(String node) {
+            return (int) acceptedOn.values().stream().filter(node::equals).count();
+        }
+
+        /** Sessions of up to 5 messages until every message got its 250 (or a 5xx). */
+        void client(Sender sender) {
+            int message = next.getAndIncrement();
+            while (message < LOAD_MESSAGES && !Thread.currentThread().isInterrupted()) {
+                try (MtaClient session = MtaClient.connect(haproxy.frontend(), sender.ip())) {
+                    if (!session.banner.startsWith("220 ") || !session.command("EHLO " + sender.helo()).startsWith("250")) {
+                        retries.incrementAndGet();
+                        continue;
+                    }
+                    for (int i = 0; i < 5 && message < LOAD_MESSAGES; i++) {
+                        String from = "load" + message + "@" + GOOD_DOMAIN;
+                        Result result = session.send(from, "load" + message + "@" + RELAY_DOMAIN,
+                                message("load-" + message, from));
+                        if (result.outcome() == Outcome.ACCEPTED) {
+                            acceptedOn.put(message, session.node());
+                            if (killed.get()) {
+                                acceptedAfterKill.computeIfAbsent(session.node(), k -> new AtomicInteger()).incrementAndGet();
+                            }
+                        } else if (result.outcome() == Outcome.REJECTED) {
+                            rejected.put(message, result.reply());
+                        } else {
+                            // as an MTA: not taken (or not known to be), so sent again in a new session
+                            (result.outcome() == Outcome.IN_DOUBT ? inDoubt : retries).incrementAndGet();
+                            break;
+                        }
+                        done.incrementAndGet();
+                        message = next.getAndIncrement();
+                    }
+                    session.quit();
+                } catch (IOException connectionFailed) {
+                    retries.incrementAndGet();
+                    pause(20);
+                }
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "%d done, %d accepted by node (%d node1, %d node2, %d node3), after the kill %s, %d in doubt, %d retries"
+                    .formatted(done.get(), acceptedOn.size(), acceptedBy("node1"), acceptedBy("node2"),
+                            acceptedBy("node3"), acceptedAfterKill, inDoubt.get(), retries.get());
+        }
+    }
+
+    /** Waits until every node is UP in HAProxy. */
+    private static void awaitAllUp() throws Exception {
+        for (ServeNode node : nodes) {
+            haproxy.awaitStatus(node.name, "UP", CHECKS);
+        }
+    }
+
+    /** Waits until the nodes together logged {@code count} transactions whose MAIL FROM starts with {@code prefix}. */
+    private static Map<String, List<JsonNode>> awaitTransactions(String prefix, int count) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            Map<String, List<JsonNode>> byNode = new TreeMap<>();
+            int total = 0;
+            for (ServeNode node : nodes) {
+                List<JsonNode> lines = node.transactions().stream().filter(line -> "transaction".equals(line.path("event").asText()))
+                        .filter(line -> line.path("mail-from").asText().startsWith(prefix)).toList();
+                byNode.put(node.name, lines);
+                total += lines.size();
+            }
+            if (total >= count) {
+                assertThat(total).as("transactions logged").isEqualTo(count);
+                return byNode;
+            }
+            assertThat(System.nanoTime()).as("%d of %d transactions logged", total, count).isLessThan(end);
+            Thread.sleep(50);
+        }
+    }
+
+    private static String message(String id, String from) {
+        return "Message-ID: <" + id + "@mxguard.test>\r\nFrom: <" + from + ">\r\nSubject: " + id
+                + "\r\n\r\nthrough HAProxy to a node of the cluster\r\n";
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
