@@ -1,4 +1,4 @@
-package org.mxguard.cluster;
+package org.mxguard.testkit;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -11,12 +11,13 @@ import java.nio.charset.StandardCharsets;
 import org.mxguard.dns.InetAddresses;
 
 /**
- * A sending MTA's SMTP session, from a chosen 127.x source address: the banner tells which node
- * answered, and a transaction ends in one of the {@link Outcome}s an MTA acts on.
+ * A sending MTA's SMTP session, from a chosen 127.x source address: the banner tells which server
+ * answered, and a transaction ends in one of the {@link Outcome}s an MTA acts on (the in-doubt case
+ * told apart from the sure retry, as the kill -9 tests need).
  */
-final class MtaClient implements AutoCloseable {
+public final class MtaClient implements AutoCloseable {
     /** How a transaction ended, as the sending MTA sees it. */
-    enum Outcome {
+    public enum Outcome {
         /** 250 after the final dot: the node took responsibility for the message. */
         ACCEPTED,
         /** 5xx at any step: the MTA would bounce it. */
@@ -30,14 +31,14 @@ final class MtaClient implements AutoCloseable {
     }
 
     /** The outcome, and the reply that decided it ({@code null} when the connection broke). */
-    record Result(Outcome outcome, String reply) {
+    public record Result(Outcome outcome, String reply) {
     }
 
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
     /** The 220 greeting's text, e.g. {@code 220 node2.mxguard.test ESMTP mxguard}. */
-    final String banner;
+    public final String banner;
 
     private MtaClient(Socket socket) throws IOException {
         this.socket = socket;
@@ -47,7 +48,7 @@ final class MtaClient implements AutoCloseable {
     }
 
     /** Connects from {@code source} and reads the greeting (which may be a refusal). */
-    static MtaClient connect(InetSocketAddress server, String source) throws IOException {
+    public static MtaClient connect(InetSocketAddress server, String source) throws IOException {
         Socket socket = new Socket();
         try {
             socket.bind(new InetSocketAddress(InetAddresses.require(source), 0));
@@ -60,21 +61,21 @@ final class MtaClient implements AutoCloseable {
         }
     }
 
-    /** The node that greeted: the banner's host name up to its first dot ({@code node2}). */
-    String node() {
+    /** The server that greeted: the banner's host name up to its first dot ({@code node2} of {@code node2.mxguard.test}). */
+    public String node() {
         String host = banner.substring(4).split(" ", 2)[0];
         return host.substring(0, host.indexOf('.'));
     }
 
     /** Sends a command; the last line of its reply. */
-    String command(String line) throws IOException {
+    public String command(String line) throws IOException {
         out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
         out.flush();
         return reply();
     }
 
     /** One transaction: MAIL, RCPT, DATA and {@code message} (CRLF lines, no line starting with a dot). */
-    Result send(String from, String to, String message) {
+    public Result send(String from, String to, String message) {
         boolean dotSent = false;
         try {
             for (String step : new String[] {"MAIL FROM:<" + from + ">", "RCPT TO:<" + to + ">", "DATA"}) {
@@ -99,7 +100,7 @@ final class MtaClient implements AutoCloseable {
         }
     }
 
-    void quit() {
+    public void quit() {
         try {
             command("QUIT");
         } catch (IOException ignored) {
