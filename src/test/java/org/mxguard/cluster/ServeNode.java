@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -107,10 +108,15 @@ final class ServeNode implements AutoCloseable {
         awaitLog("listening on 127.0.0.1:" + smtpPort, Duration.ofSeconds(60));
     }
 
-    /** Waits until this run's stderr has {@code text}; fails if the process ends first. */
-    void awaitLog(String text, Duration timeout) throws Exception {
+    /** Waits until this run's stderr has a line with {@code text}; that line. Fails if the process ends first. */
+    String awaitLog(String text, Duration timeout) throws Exception {
         long end = System.nanoTime() + timeout.toNanos();
-        while (!Files.readString(err(runs), StandardCharsets.UTF_8).contains(text)) {
+        while (true) {
+            Optional<String> line = Files.readAllLines(err(runs), StandardCharsets.UTF_8).stream()
+                    .filter(l -> l.contains(text)).findFirst();
+            if (line.isPresent()) {
+                return line.get();
+            }
             if (!process.isAlive()) {
                 throw new AssertionError(name + " exited (" + process.exitValue() + ") before '" + text + "':\n" + log());
             }
