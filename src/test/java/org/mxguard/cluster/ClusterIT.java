@@ -1,11 +1,15 @@
 package org.mxguard.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mxguard.testbed.TestZones.CNAME_PTR_HOST;
+import static org.mxguard.testbed.TestZones.CNAME_PTR_IP;
 import static org.mxguard.testbed.TestZones.GENERIC_CONFIRMED_HOST;
 import static org.mxguard.testbed.TestZones.GENERIC_CONFIRMED_IP;
 import static org.mxguard.testbed.TestZones.GOOD_DOMAIN;
 import static org.mxguard.testbed.TestZones.GOOD_HOST;
 import static org.mxguard.testbed.TestZones.GOOD_IP;
+import static org.mxguard.testbed.TestZones.MULTI_PTR_GOOD_HOST;
+import static org.mxguard.testbed.TestZones.MULTI_PTR_IP;
 import static org.mxguard.testbed.TestZones.NO_PTR_IP;
 import static org.mxguard.testbed.TestZones.OUTSOURCED_HOST;
 import static org.mxguard.testbed.TestZones.OUTSOURCED_IP;
@@ -19,6 +23,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -88,7 +93,10 @@ class ClusterIT {
 
                     [delivery.relay-domains]
                     "%s" = "[%s]:%d"
-                    """.formatted(bed.resolverHostPort(), RELAY_DOMAIN, SINK_IP, sinkPorts[i])));
+
+                    [cluster]
+                    redis = "%s"
+                    """.formatted(bed.resolverHostPort(), RELAY_DOMAIN, SINK_IP, sinkPorts[i], redis.url())));
         }
         for (ServeNode node : nodes) {
             node.start();
@@ -278,6 +286,128 @@ class ClusterIT {
                 assertThat(sinkOf.get(message)).as("message %d, accepted by node1, delivered by", message).isEqualTo("node1");
             }
         });
+    }
+
+    /**
+     * A client that connected to node 1's trap MX is refused at RCPT by nodes 2 and 3, directly and
+     * through HAProxy, because node 1 recorded it in Redis; before its visit they accepted it, and a
+     * client that never went near the trap is accepted by all three.
+     */
+    @Test
+    @Order(3)
+    void aTrapHitOnOneNodeIsRefusedByTheOthers() throws Exception {
+        awaitAllUp();
+        Sender trapped = new Sender(CNAME_PTR_IP, CNAME_PTR_HOST);
+        assertThat(rcpt(nodes.get(1).smtp(), trapped)).as("node2, before the trap visit").startsWith("250");
+
+        visitTrap(nodes.getFirst(), trapped);
+
+        for (ServeNode node : nodes.subList(1, 3)) {
+            assertThat(rcpt(node.smtp(), trapped)).as("%s, after the visit to node1's trap", node.name)
+                    .startsWith("550 5.7.1").contains("trap MX");
+        }
+        for (int i = 0; i < 3; i++) {
+            assertThat(rcpt(haproxy.frontend(), trapped)).as("through HAProxy").startsWith("550 5.7.1");
+        }
+        Sender innocent = SENDERS.getFirst();
+        for (ServeNode node : nodes) {
+            assertThat(sendTo(node.smtp(), innocent, "trap-innocent-" + node.name).outcome())
+                    .as("a client that never touched the trap, on %s", node.name).isEqualTo(Outcome.ACCEPTED);
+        }
+    }
+
+    /**
+     * Redis stopped: every node keeps answering 250 and delivering, says so in its log and in
+     * {@code mxguard_cluster_redis_up 0}; Redis started again: back to 1 and sharing again (a trap
+     * hit on node 1 after the restart is refused by node 2).
+     */
+    @Test
+    @Order(4)
+    void withRedisDownTheNodesKeepTakingMailAndShareAgainWhenItIsBack() throws Exception {
+        awaitAllUp();
+        Sender client = SENDERS.get(1);
+        redis.stop();
+        try {
+            for (ServeNode node : nodes) {
+                Result result = sendTo(node.smtp(), client, "redis-down-" + node.name);
+                assertThat(result.outcome()).as("%s with Redis down: %s", node.name, result.reply())
+                        .isEqualTo(Outcome.ACCEPTED);
+            }
+            for (ServeNode node : nodes) {
+                String warning = node.awaitLog("cluster: Redis at " + redis.url() + " unreachable", Duration.ofSeconds(10));
+                assertThat(warning).as("%s's log line", node.name).contains(" WARN ").contains("using this node's own state");
+                awaitMetric(node, "mxguard_cluster_redis_up", 0.0);
+            }
+            for (int i = 0; i < 3; i++) {
+                nodes.get(i).awaitEmptySpool(Duration.ofSeconds(30));
+                String id = "redis-down-" + nodes.get(i).name;
+                assertThat(sinks[i].dumps()).as("delivered by %s with Redis down", nodes.get(i).name)
+                        .anyMatch(dump -> dump.contains("Message-ID: <" + id + "@mxguard.test>"));
+            }
+        } finally {
+            if (!redis.running()) {
+                redis.start();
+            }
+        }
+        for (ServeNode node : nodes) {
+            awaitMetric(node, "mxguard_cluster_redis_up", 1.0);
+            assertThat(node.awaitLog("cluster: Redis at " + redis.url() + " reachable again", Duration.ofSeconds(10)))
+                    .as("%s's log line", node.name).contains(" INFO ").contains("sharing state");
+        }
+        Sender trapped = new Sender(MULTI_PTR_IP, MULTI_PTR_GOOD_HOST);
+        assertThat(rcpt(nodes.get(1).smtp(), trapped)).as("node2, before the trap visit").startsWith("250");
+        visitTrap(nodes.getFirst(), trapped);
+        assertThat(rcpt(nodes.get(1).smtp(), trapped)).as("node2, after a trap visit on node1 with Redis back")
+                .startsWith("550 5.7.1").contains("trap MX");
+    }
+
+    /** Connects to {@code node}'s trap MX from {@code client}: a 421 and the end of the connection. */
+    private static void visitTrap(ServeNode node, Sender client) throws IOException {
+        try (MtaClient trap = MtaClient.connect(node.trap(), client.ip())) {
+            assertThat(trap.banner).startsWith("421 4.3.2");
+        }
+    }
+
+    /** EHLO, MAIL FROM and RCPT TO from {@code client}: the reply to RCPT (or to what failed before). */
+    private static String rcpt(InetSocketAddress server, Sender client) throws IOException {
+        try (MtaClient session = MtaClient.connect(server, client.ip())) {
+            if (!session.banner.startsWith("220")) {
+                return session.banner;
+            }
+            for (String command : List.of("EHLO " + client.helo(), "MAIL FROM:<probe@" + GOOD_DOMAIN + ">")) {
+                String reply = session.command(command);
+                if (!reply.startsWith("250")) {
+                    return reply;
+                }
+            }
+            String reply = session.command("RCPT TO:<probe@" + RELAY_DOMAIN + ">");
+            session.quit();
+            return reply;
+        }
+    }
+
+    /** One message from {@code client} in a session of its own, Message-ID {@code <ID@mxguard.test>}. */
+    private static Result sendTo(InetSocketAddress server, Sender client, String id) throws IOException {
+        try (MtaClient session = MtaClient.connect(server, client.ip())) {
+            assertThat(session.banner).startsWith("220");
+            assertThat(session.command("EHLO " + client.helo())).startsWith("250");
+            String from = id + "@" + GOOD_DOMAIN;
+            Result result = session.send(from, id + "@" + RELAY_DOMAIN, message(id, from));
+            session.quit();
+            return result;
+        }
+    }
+
+    /** Waits until the node's metric has {@code value}. */
+    private static void awaitMetric(ServeNode node, String metric, double value) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        OptionalDouble now = node.metric(metric);
+        while (now.isEmpty() || now.getAsDouble() != value) {
+            assertThat(System.nanoTime()).as("%s %s on %s within 10 s (now %s):%n%s", metric, value, node.name, now,
+                    node.log()).isLessThan(end);
+            Thread.sleep(50);
+            now = node.metric(metric);
+        }
     }
 
     /** The load of {@link #aNodeKilledUnderLoadLosesNoAcceptedMessageAndTheOthersTakeOver}: what the clients saw. */
