@@ -63,6 +63,8 @@ class ClusterIT {
     private static final Duration CHECKS = Duration.ofSeconds(10);
     private static final int LOAD_MESSAGES = Integer.getInteger("cluster.messages", 300);
     private static final int LOAD_CLIENTS = 6;
+    /** smtp.max-connection-rate-per-client on every node: well above what the other tests' clients open. */
+    private static final int RATE_LIMIT = 150;
 
     /** A client the checks accept: its address and its EHLO name. */
     private record Sender(String ip, String helo) {
@@ -84,7 +86,7 @@ class ClusterIT {
         for (int i = 0; i < 3; i++) {
             sinkPorts[i] = DeliveryTestSink.freePortOn(SINK_IP);
             sinks[i] = DeliveryTestSink.start(SINK_IP, sinkPorts[i]);
-            nodes.add(new ServeNode(dir, "node" + (i + 1), """
+            nodes.add(new ServeNode(dir, "node" + (i + 1), RATE_LIMIT, """
                     [dns]
                     servers = ["%s"]
 
@@ -359,6 +361,37 @@ class ClusterIT {
         visitTrap(nodes.getFirst(), trapped);
         assertThat(rcpt(nodes.get(1).smtp(), trapped)).as("node2, after a trap visit on node1 with Redis back")
                 .startsWith("550 5.7.1").contains("trap MX");
+    }
+
+    /**
+     * With Redis, the connection rate limit counts a client's connections on all nodes together:
+     * through HAProxy (round robin, so each node sees about a third of them) the client is refused
+     * with 421 4.7.0 once the cluster has seen the limit, long before any one node has.
+     */
+    @Test
+    @Order(5)
+    void theConnectionRateLimitCountsTheWholeCluster() throws Exception {
+        awaitAllUp();
+        String client = "127.0.1.40";
+        Map<String, Integer> greeted = new TreeMap<>();
+        String refusal = null;
+        // a window that restarts during the run can at most double what it takes
+        for (int i = 0; i < 2 * RATE_LIMIT + 1 && refusal == null; i++) {
+            try (MtaClient session = MtaClient.connect(haproxy.frontend(), client)) {
+                if (session.banner.startsWith("220 ")) {
+                    greeted.merge(session.node(), 1, Integer::sum);
+                    session.quit();
+                } else {
+                    refusal = session.banner;
+                }
+            }
+        }
+        System.out.println("cluster: rate limit " + RATE_LIMIT + "/min, greeted by node before the refusal " + greeted
+                + ": " + refusal);
+        assertThat(refusal).as("a refusal within %d connections", 2 * RATE_LIMIT + 1)
+                .startsWith("421 4.7.0").contains("too many connections from " + client);
+        assertThat(greeted.values()).as("connections each node had taken").allMatch(n -> n < RATE_LIMIT);
+        assertThat(greeted.values().stream().mapToInt(Integer::intValue).sum()).isGreaterThanOrEqualTo(RATE_LIMIT);
     }
 
     /** Connects to {@code node}'s trap MX from {@code client}: a 421 and the end of the connection. */

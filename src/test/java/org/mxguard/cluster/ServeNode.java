@@ -43,10 +43,11 @@ final class ServeNode implements AutoCloseable {
     private int runs;
 
     /**
+     * @param connectionRate {@code smtp.max-connection-rate-per-client}
      * @param configTail the tables after {@code [smtp]}, {@code [queue]}, {@code [metrics]} and
      *                   {@code [trap]}: {@code [dns]}, {@code [delivery]}, {@code [cluster]}
      */
-    ServeNode(Path dir, String name, String configTail) throws IOException {
+    ServeNode(Path dir, String name, int connectionRate, String configTail) throws IOException {
         this.name = name;
         this.dir = Files.createDirectories(dir.resolve(name));
         this.spool = this.dir.resolve("spool");
@@ -57,6 +58,7 @@ final class ServeNode implements AutoCloseable {
                 proxy-protocol-from = ["127.0.0.1/32"]
                 greet-wait-ms = 0
                 max-connections-per-client = 10000
+                max-connection-rate-per-client = %d
 
                 [queue]
                 spool = "%s"
@@ -70,7 +72,7 @@ final class ServeNode implements AutoCloseable {
                 [trap]
                 listen = ["127.0.0.1:%d"]
 
-                %s""".formatted(smtpPort, name, spool, metricsPort, trapPort, configTail));
+                %s""".formatted(smtpPort, name, connectionRate, spool, metricsPort, trapPort, configTail));
     }
 
     /** HAProxy's view of it. */
