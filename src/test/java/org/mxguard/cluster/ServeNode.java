@@ -112,10 +112,20 @@ final class ServeNode implements AutoCloseable {
 
     /** Waits until this run's stderr has a line with {@code text}; that line. Fails if the process ends first. */
     String awaitLog(String text, Duration timeout) throws Exception {
+        return awaitLog(text, 0, timeout);
+    }
+
+    /** Lines of this run's stderr with {@code text} so far. */
+    long logCount(String text) throws IOException {
+        return Files.readAllLines(err(runs), StandardCharsets.UTF_8).stream().filter(l -> l.contains(text)).count();
+    }
+
+    /** Waits for a line with {@code text} after the first {@code seen} such lines of this run; that line. */
+    String awaitLog(String text, long seen, Duration timeout) throws Exception {
         long end = System.nanoTime() + timeout.toNanos();
         while (true) {
             Optional<String> line = Files.readAllLines(err(runs), StandardCharsets.UTF_8).stream()
-                    .filter(l -> l.contains(text)).findFirst();
+                    .filter(l -> l.contains(text)).skip(seen).findFirst();
             if (line.isPresent()) {
                 return line.get();
             }
