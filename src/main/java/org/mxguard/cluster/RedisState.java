@@ -3,6 +3,7 @@ package org.mxguard.cluster;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
@@ -27,6 +28,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -162,15 +164,15 @@ public final class RedisState implements SharedState {
         ClientStanding fallback = local.connected(client, rateWindow);
         return ask(() -> {
             String k = key(client);
-            List<String> keys = List.of(k + ":trap", k + ":greet", k + ":rate");
+            String[] keys = {k + ":trap", k + ":greet", k + ":rate"};
             String window = Long.toString(rateWindow.isPositive() ? Math.max(1, rateWindow.toMillis()) : 0);
             RedisCommands<String, String> redis = connection.sync();
             List<Object> r;
             try {
-                r = redis.evalsha(STANDING_SHA, ScriptOutputType.MULTI, keys.toArray(String[]::new), window);
+                r = redis.evalsha(STANDING_SHA, ScriptOutputType.MULTI, keys, window);
             } catch (RedisNoScriptException e) { // a restarted Redis has forgotten it: send it whole once
                 commands.incrementAndGet();
-                r = redis.eval(STANDING_SCRIPT, ScriptOutputType.MULTI, keys.toArray(String[]::new), window);
+                r = redis.eval(STANDING_SCRIPT, ScriptOutputType.MULTI, keys, window);
             }
             return new ClientStanding((Long) r.get(0) > 0, (Long) r.get(1) > 0, (Long) r.get(2));
         }, fallback);
@@ -238,8 +240,7 @@ public final class RedisState implements SharedState {
     }
 
     /** Sends a write without waiting for it; a failure marks Redis down. */
-    private void write(java.util.function.Function<StatefulRedisConnection<String, String>,
-            io.lettuce.core.RedisFuture<?>> command) {
+    private void write(Function<StatefulRedisConnection<String, String>, RedisFuture<?>> command) {
         if (!usable()) {
             return;
         }
