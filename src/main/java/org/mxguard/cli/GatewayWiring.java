@@ -11,6 +11,7 @@ import org.mxguard.check.CheckSuite;
 import org.mxguard.check.GenericNameClassifier;
 import org.mxguard.cluster.LocalState;
 import org.mxguard.cluster.RedisState;
+import org.mxguard.cluster.ReverseDnsSharing;
 import org.mxguard.cluster.SharedState;
 import org.mxguard.config.ClusterSettings;
 import org.mxguard.config.MxguardConfig;
@@ -89,7 +90,8 @@ final class GatewayWiring implements AutoCloseable {
                 ? new ConnectionRate(smtp.maxConnectionRatePerClient(), ConnectionRate.DEFAULT_WINDOW) : null;
         GatewayContext context = new GatewayContext(setup, delivery.spool(),
                 queued -> delivery.runner().offer(queued.id()), clock, new GatewayContext.Guards(backupMx, trap, rate),
-                metrics, new TransactionLog(), state);
+                metrics, new TransactionLog(), state,
+                state instanceof RedisState && dns instanceof CachingResolver cache ? new ReverseDnsSharing(cache, state) : null);
         SmtpServer server;
         TrapListener trapListener = null;
         try {

@@ -6,8 +6,10 @@ import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.mxguard.dns.DnsAnswer;
 
 /**
  * The state of one node, in its memory: the default, and what a Redis-backed node falls back to.
@@ -91,6 +93,11 @@ public final class LocalState implements SharedState {
     @Override
     public void recordGreetingPass(InetAddress client, Duration ttl) {
         greeted.put(client, new Timed<>(Boolean.TRUE, ttl.toNanos()));
+    }
+
+    /** Nothing to keep: this node's own DNS cache holds the answers already. */
+    @Override
+    public void shareReverseDns(InetAddress client, List<DnsAnswer<?>> answers) {
     }
 
     @Override

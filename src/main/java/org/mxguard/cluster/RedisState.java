@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.mxguard.dns.DnsAnswer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,14 +56,17 @@ public final class RedisState implements SharedState {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(200);
 
-    /** KEYS: trap, greet, rate; ARGV[1]: the rate window in ms, 0 not to count. Returns {trapped, greeted, count}. */
+    /**
+     * KEYS: trap, greet, rate, rdns; ARGV[1]: the rate window in ms, 0 not to count. Returns
+     * {trapped, greeted, count, shared reverse-DNS answers or nil}.
+     */
     static final String STANDING_SCRIPT = """
             local n = 0
             if ARGV[1] ~= '0' then
               n = redis.call('INCR', KEYS[3])
               if n == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[1]) end
             end
-            return {redis.call('EXISTS', KEYS[1]), redis.call('EXISTS', KEYS[2]), n}
+            return {redis.call('EXISTS', KEYS[1]), redis.call('EXISTS', KEYS[2]), n, redis.call('GET', KEYS[4])}
             """;
     private static final String STANDING_SHA = sha1(STANDING_SCRIPT);
 
@@ -164,7 +168,7 @@ public final class RedisState implements SharedState {
         ClientStanding fallback = local.connected(client, rateWindow);
         return ask(() -> {
             String k = key(client);
-            String[] keys = {k + ":trap", k + ":greet", k + ":rate"};
+            String[] keys = {k + ":trap", k + ":greet", k + ":rate", k + ":rdns"};
             String window = Long.toString(rateWindow.isPositive() ? Math.max(1, rateWindow.toMillis()) : 0);
             RedisCommands<String, String> redis = connection.sync();
             List<Object> r;
@@ -174,7 +178,9 @@ public final class RedisState implements SharedState {
                 commands.incrementAndGet();
                 r = redis.eval(STANDING_SCRIPT, ScriptOutputType.MULTI, keys, window);
             }
-            return new ClientStanding((Long) r.get(0) > 0, (Long) r.get(1) > 0, (Long) r.get(2));
+            String answers = r.size() > 3 && r.get(3) instanceof String text ? text : null;
+            return new ClientStanding((Long) r.get(0) > 0, (Long) r.get(1) > 0, (Long) r.get(2),
+                    SharedAnswers.decode(answers, Instant.now()));
         }, fallback);
     }
 
@@ -195,6 +201,16 @@ public final class RedisState implements SharedState {
     public void recordGreetingPass(InetAddress client, Duration ttl) {
         local.recordGreetingPass(client, ttl);
         write(c -> c.async().set(key(client) + ":greet", "1", SetArgs.Builder.px(ttl.toMillis())));
+    }
+
+    @Override
+    public void shareReverseDns(InetAddress client, List<DnsAnswer<?>> answers) {
+        long ttl = SharedAnswers.shortestTtlMillis(answers);
+        if (answers.isEmpty() || ttl <= 0) {
+            return;
+        }
+        String value = SharedAnswers.encode(answers, Instant.now());
+        write(c -> c.async().set(key(client) + ":rdns", value, SetArgs.Builder.px(ttl)));
     }
 
     @Override

@@ -2,7 +2,9 @@ package org.mxguard.cluster;
 
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import org.mxguard.dns.DnsAnswer;
 
 /**
  * What one node learns about clients, kept where every node can read it. Addresses are given in
@@ -29,6 +31,14 @@ public interface SharedState extends AutoCloseable {
 
     /** Records that the client waited for the whole banner, so it is not made to wait again for {@code ttl}. */
     void recordGreetingPass(InetAddress client, Duration ttl);
+
+    /**
+     * Shares what this node's DNS answered about the client's reverse DNS (the PTR question and
+     * the A and AAAA questions of every PTR name), each answer's TTL being what is left of it, so
+     * that the other nodes judge the client on the same answers without asking DNS again. Only
+     * definitive answers; kept until the first of them expires.
+     */
+    void shareReverseDns(InetAddress client, List<DnsAnswer<?>> answers);
 
     /** The latest probe of a backup-MX domain's primary that any node published, if not expired. */
     Optional<PrimaryHealth> primaryHealth(String key);

@@ -4,6 +4,8 @@ import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.BiFunction;
@@ -50,6 +52,45 @@ public final class CachingResolver implements Resolver {
      */
     public void clear() {
         cache.synchronous().invalidateAll();
+    }
+
+    /**
+     * The answer held for {@code question}, its TTL counted down to what is left of its lifetime
+     * here (as a recursive resolver reports it); empty when none is held or it is still being asked.
+     */
+    public Optional<DnsAnswer<?>> held(DnsQuestion question) {
+        CompletableFuture<DnsAnswer<?>> pending = cache.getIfPresent(question);
+        if (pending == null || !pending.isDone() || pending.isCompletedExceptionally()) {
+            return Optional.empty();
+        }
+        Optional<Duration> left = cache.synchronous().policy().expireVariably()
+                .flatMap(expiry -> expiry.getExpiresAfter(question));
+        return left.map(duration -> withTtl(pending.join(), duration.toSeconds()));
+    }
+
+    /**
+     * Takes an answer learned elsewhere (another node of a cluster), its TTL being what is left of
+     * it, unless an answer to that question is held or being asked already; a temporary failure or
+     * an expired answer is not taken.
+     *
+     * @return whether it was taken
+     */
+    public boolean adopt(DnsAnswer<?> answer) {
+        long lifetime = lifetimeSeconds(answer);
+        if (lifetime <= 0) {
+            return false;
+        }
+        return cache.asMap().putIfAbsent(answer.question(), CompletableFuture.completedFuture(answer)) == null;
+    }
+
+    /** The same answer with {@code ttlSeconds} as its (negative) TTL. */
+    static DnsAnswer<?> withTtl(DnsAnswer<?> answer, long ttlSeconds) {
+        return switch (answer) {
+            case DnsAnswer.Records<?> r -> new DnsAnswer.Records<>(r.question(), r.records(), ttlSeconds, r.cnames());
+            case DnsAnswer.NxDomain<?> n -> new DnsAnswer.NxDomain<>(n.question(), ttlSeconds);
+            case DnsAnswer.NoData<?> n -> new DnsAnswer.NoData<>(n.question(), ttlSeconds, n.cnames());
+            case DnsAnswer.TempFail<?> t -> t;
+        };
     }
 
     /** Entries currently held (for metrics and tests). */

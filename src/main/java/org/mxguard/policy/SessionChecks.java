@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.mxguard.check.Check;
@@ -78,6 +79,16 @@ public final class SessionChecks {
         forget(Stage.DATA);
         facts = new SessionFacts(facts.clientIp(), facts.helo(), null, null, null);
         transaction = null;
+    }
+
+    /** Completes (normally or not) when every check of {@code stage} started so far has answered. */
+    public CompletableFuture<Void> answered(Stage stage) {
+        CompletableFuture<?>[] running = suite.checks().stream()
+                .filter(check -> check.stage() == stage)
+                .map(check -> started.get(check.name()))
+                .filter(Objects::nonNull)
+                .toArray(CompletableFuture<?>[]::new);
+        return CompletableFuture.allOf(running);
     }
 
     /** The verdict on every check started so far, once they have all answered. */

@@ -5,8 +5,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import org.mxguard.check.Stage;
 import org.mxguard.cluster.ClientStanding;
 import org.mxguard.cluster.LocalState;
+import org.mxguard.cluster.ReverseDnsSharing;
 import org.mxguard.cluster.SharedState;
 import org.mxguard.policy.AllowlistEntry.Cidr;
 import java.util.Optional;
@@ -22,7 +24,8 @@ import org.mxguard.web.GatewayMetrics;
 /**
  * What every session of one gateway shares: its settings, the relay rules, how to start a
  * session's checks, the spool and what to tell when a message is queued, and what is known of
- * clients (the {@link SharedState}: greeting-test passes, connection rates, trap hits). The first three can be replaced while the gateway runs
+ * clients (the {@link SharedState}: greeting-test passes, connection rates, trap hits, reverse-DNS
+ * answers). The first three can be replaced while the gateway runs
  * ({@link #reload}): sessions under way finish with what they started with, new ones take the new.
  */
 public final class GatewayContext {
@@ -117,6 +120,7 @@ public final class GatewayContext {
 
     private final Guards guards;
     private final SharedState state;
+    private final ReverseDnsSharing reverseDns;
     private final GatewayMetrics metrics;
     private final TransactionLog transactions;
 
@@ -137,7 +141,17 @@ public final class GatewayContext {
     /** @param state what is known of clients: this process's own, or shared between nodes (the trap's too) */
     public GatewayContext(Setup setup, Spool spool, Consumer<Envelope> queued, Clock clock, Guards guards,
             GatewayMetrics metrics, TransactionLog transactions, SharedState state) {
+        this(setup, spool, queued, clock, guards, metrics, transactions, state, null);
+    }
+
+    /**
+     * @param reverseDns shares clients' reverse-DNS answers through {@code state} with the other
+     *                   nodes; null when there are no other nodes
+     */
+    public GatewayContext(Setup setup, Spool spool, Consumer<Envelope> queued, Clock clock, Guards guards,
+            GatewayMetrics metrics, TransactionLog transactions, SharedState state, ReverseDnsSharing reverseDns) {
         this.state = Objects.requireNonNull(state, "state");
+        this.reverseDns = reverseDns;
         if (guards.trap() != null && guards.trap().state() != state) {
             // a session reads the trap's record with the rest of the client's standing: one store
             throw new IllegalArgumentException("the trap MX must record in the gateway's shared state");
@@ -206,14 +220,34 @@ public final class GatewayContext {
         queued.accept(envelope);
     }
 
-    /** What is known of a client whose connection starts now; the connection is counted for the rate limit. */
+    /**
+     * What is known of a client whose connection starts now; the connection is counted for the
+     * rate limit, and the reverse-DNS answers another node shared are in the DNS cache when this returns.
+     */
     ClientStanding standing(InetAddress client) {
-        return state.connected(client, guards.rateWindow());
+        return adopted(state.connected(client, guards.rateWindow()));
     }
 
     /** What is known of a client an XCLIENT names: its connection was counted where it was made. */
     ClientStanding standingAfterXclient(InetAddress client) {
-        return state.connected(client, Duration.ZERO);
+        return adopted(state.connected(client, Duration.ZERO));
+    }
+
+    private ClientStanding adopted(ClientStanding standing) {
+        if (reverseDns != null) {
+            reverseDns.adopt(standing);
+        }
+        return standing;
+    }
+
+    /**
+     * Once the connect checks have answered, shares the client's reverse-DNS answers with the
+     * other nodes, unless they came from another node.
+     */
+    void shareReverseDns(InetAddress client, ClientStanding standing, SessionChecks checks) {
+        if (reverseDns != null && standing.reverseDns().isEmpty()) {
+            checks.answered(Stage.CONNECT).whenComplete((done, failure) -> reverseDns.publish(client));
+        }
     }
 
     void greetingPassed(InetAddress client) {

@@ -123,6 +123,7 @@ final class SmtpSession implements Runnable {
                 return;
             }
             checks = setup.checks().apply(client);
+            context.shareReverseDns(client, standing, checks);
             while (true) {
                 String line;
                 commandDeadline.start(settings.commandTimeout());
@@ -346,8 +347,9 @@ final class SmtpSession implements Runnable {
         resetTransaction();
         helo = claimed.helo().given().orElse(null);
         extended = claimed.proto().given().map("ESMTP"::equals).orElse(false);
-        checks = setup.checks().apply(client);
         standing = context.standingAfterXclient(client);
+        checks = setup.checks().apply(client);
+        context.shareReverseDns(client, standing, checks);
         if (helo != null) {
             checks.helo(helo);
         }

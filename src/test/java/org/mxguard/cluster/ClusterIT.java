@@ -13,6 +13,8 @@ import static org.mxguard.testbed.TestZones.MULTI_PTR_IP;
 import static org.mxguard.testbed.TestZones.NO_PTR_IP;
 import static org.mxguard.testbed.TestZones.OUTSOURCED_HOST;
 import static org.mxguard.testbed.TestZones.OUTSOURCED_IP;
+import static org.mxguard.testbed.TestZones.UNCONFIRMED_HOST;
+import static org.mxguard.testbed.TestZones.UNCONFIRMED_IP;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -67,6 +69,8 @@ class ClusterIT {
     private static final int RATE_LIMIT = 150;
     /** The address {@link #awaitRedisUp} opens sessions from; no test looks at it. */
     private static final String PROBE_IP = "127.0.1.50";
+    /** DNS questions a node sent (not the answers its cache gave): one sample per outcome. */
+    private static final String DNS_QUERIES = "mxguard_dns_query_seconds_count";
 
     /** A client the checks accept: its address and its EHLO name. */
     private record Sender(String ip, String helo) {
@@ -410,6 +414,73 @@ class ClusterIT {
                 .startsWith("421 4.7.0").contains("too many connections from " + client);
         assertThat(greeted.values()).as("connections each node had taken").allMatch(n -> n < RATE_LIMIT);
         assertThat(greeted.values().stream().mapToInt(Integer::intValue).sum()).isGreaterThanOrEqualTo(RATE_LIMIT);
+    }
+
+    /**
+     * The inputs of a client's connect-time verdict are shared: node 1 checks a client it has never
+     * seen (its PTR, and A and AAAA of the PTR name: DNS questions node 1 sends), puts the answers
+     * in Redis with the client's standing, and node 2 judges the same client on them without a DNS
+     * question of its own, and answers it alike.
+     */
+    @Test
+    @Order(6)
+    void aClientsReverseDnsCheckedOnOneNodeIsNotAskedAgainByTheOthers() throws Exception {
+        awaitAllUp();
+        ServeNode first = nodes.get(0);
+        ServeNode second = nodes.get(1);
+        awaitRedisUp(first, Duration.ofSeconds(30));
+        awaitRedisUp(second, Duration.ofSeconds(30));
+        // node 2 learns the EHLO name's addresses from another client first: what is left to ask
+        // about the new client is its reverse DNS alone
+        try (MtaClient warm = MtaClient.connect(second.smtp(), PROBE_IP)) {
+            assertThat(warm.command("EHLO " + GOOD_HOST)).startsWith("250");
+            warm.quit();
+        }
+        Sender client = new Sender(UNCONFIRMED_IP, GOOD_HOST);
+        String key = "mxguard:{" + client.ip() + "}:rdns";
+        assertThat(redis.call("EXISTS", key)).as("nothing shared about the client yet").isEqualTo(":0");
+
+        double firstBefore = first.metricTotal(DNS_QUERIES);
+        String onFirst = ehlo(first, client);
+        double askedByFirst = awaitTotalAtLeast(first, DNS_QUERIES, firstBefore + 3) - firstBefore; // PTR, A, AAAA
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!redis.call("EXISTS", key).equals(":1")) {
+            assertThat(System.nanoTime()).as("node 1 shares the answers").isLessThan(end);
+            Thread.sleep(20);
+        }
+        assertThat(redis.call("GET", key)).contains(UNCONFIRMED_HOST);
+
+        double secondBefore = second.metricTotal(DNS_QUERIES);
+        String onSecond = ehlo(second, client);
+        Thread.sleep(200); // a query is counted just after its answer is handed over
+        assertThat(second.metricTotal(DNS_QUERIES) - secondBefore)
+                .as("DNS questions node 2 sent for the client node 1 checked").isZero();
+        assertThat(onSecond).isEqualTo(onFirst);
+        System.out.printf("cluster: reverse DNS of %s asked by node1 (%.0f DNS questions), reused by node2 (none)%n",
+                client.ip(), askedByFirst);
+    }
+
+    /** Waits until the sum of the node's {@code metric} samples reaches {@code value}; returns it. */
+    private static double awaitTotalAtLeast(ServeNode node, String metric, double value) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        double now = node.metricTotal(metric);
+        while (now < value) {
+            assertThat(System.nanoTime()).as("%s at least %s on %s within 10 s (now %s)", metric, value, node.name, now)
+                    .isLessThan(end);
+            Thread.sleep(20);
+            now = node.metricTotal(metric);
+        }
+        return now;
+    }
+
+    /** The greeting and the reply to EHLO, then QUIT. */
+    private static String ehlo(ServeNode node, Sender client) throws IOException {
+        try (MtaClient session = MtaClient.connect(node.smtp(), client.ip())) {
+            assertThat(session.banner).startsWith("220 ");
+            String reply = session.command("EHLO " + client.helo());
+            session.quit();
+            return reply.replace(node.name, "NODE");
+        }
     }
 
     /** Connects to {@code node}'s trap MX from {@code client}: a 421 and the end of the connection. */

@@ -6,13 +6,17 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.mxguard.dns.DnsAnswer;
+import org.mxguard.dns.DnsQuestion;
 import org.mxguard.dns.InetAddresses;
+import org.mxguard.dns.RecordType;
 import org.mxguard.delivery.DeliveryTestSink;
 import org.mxguard.testkit.RedisServer;
 
@@ -72,6 +76,30 @@ class RedisStateIT {
         awaitTrue(() -> node2.primaryHealth("127.0.0.25:25").isPresent(), "node 2 sees node 1's probe");
         assertThat(node2.primaryHealth("127.0.0.25:25")).contains(up);
         assertThat(node1.fallbacks() + node2.fallbacks()).isZero();
+    }
+
+    @Test
+    void aClientsReverseDnsAnswersComeWithItsStandingInTheSameRoundTrip() throws Exception {
+        InetAddress client = ip("127.0.9.5");
+        DnsQuestion ptr = DnsQuestion.of("5.9.0.127.in-addr.arpa", RecordType.PTR);
+        List<DnsAnswer<?>> answers = List.of(
+                new DnsAnswer.Records<>(ptr, List.of("mail.example.test"), 3600, List.of()),
+                new DnsAnswer.Records<>(DnsQuestion.of("mail.example.test", RecordType.A), List.of(client), 300, List.of()),
+                new DnsAnswer.NoData<>(DnsQuestion.of("mail.example.test", RecordType.AAAA), 60, List.of()));
+        assertThat(node2.connected(client, Duration.ZERO).reverseDns()).isEmpty();
+
+        node1.shareReverseDns(client, answers);
+        awaitTrue(() -> !node2.connected(client, Duration.ZERO).reverseDns().isEmpty(), "node 2 reads node 1's answers");
+
+        long before = node2.commands();
+        List<DnsAnswer<?>> read = node2.connected(client, Duration.ofMinutes(1)).reverseDns();
+        assertThat(node2.commands() - before).isEqualTo(1);
+        assertThat(read).extracting(DnsAnswer::question).containsExactly(ptr,
+                DnsQuestion.of("mail.example.test", RecordType.A), DnsQuestion.of("mail.example.test", RecordType.AAAA));
+        assertThat(List.<Object>copyOf(read.get(1).values())).containsExactly(client);
+        assertThat(((DnsAnswer.Records<?>) read.get(1)).ttlSeconds()).isBetween(295L, 300L);
+        long pttl = Long.parseLong(redis.call("PTTL", "mxguard:{127.0.9.5}:rdns").substring(1));
+        assertThat(pttl).as("kept until the first answer expires").isBetween(1L, 60_000L);
     }
 
     @Test

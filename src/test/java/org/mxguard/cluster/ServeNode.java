@@ -180,11 +180,20 @@ final class ServeNode implements AutoCloseable {
 
     /** A sample of its {@code /metrics} without labels, e.g. {@code mxguard_cluster_redis_up}. */
     OptionalDouble metric(String name) throws IOException, InterruptedException {
+        return metrics().lines().filter(line -> line.startsWith(name + " "))
+                .mapToDouble(line -> Double.parseDouble(line.substring(name.length() + 1))).findFirst();
+    }
+
+    /** The sum of every sample of {@code name} in its {@code /metrics}, whatever their labels (0 when none). */
+    double metricTotal(String name) throws IOException, InterruptedException {
+        return metrics().lines().filter(line -> line.startsWith(name + " ") || line.startsWith(name + "{"))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+    }
+
+    private String metrics() throws IOException, InterruptedException {
         try (HttpClient http = HttpClient.newHttpClient()) {
-            String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
                     .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
-            return text.lines().filter(line -> line.startsWith(name + " "))
-                    .mapToDouble(line -> Double.parseDouble(line.substring(name.length() + 1))).findFirst();
         }
     }
 

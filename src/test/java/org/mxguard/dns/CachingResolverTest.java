@@ -1,10 +1,12 @@
 package org.mxguard.dns;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mxguard.dns.Answers.records;
 import static org.mxguard.dns.Answers.tempFail;
 import static org.mxguard.dns.Answers.values;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,6 +80,54 @@ class CachingResolverTest {
 
         assertThat(fresh).isNotSameAs(first).isEqualTo(first);
         assertThat(server.queries()).isEqualTo(2);
+    }
+
+    @Test
+    void aHeldAnswerReportsTheTtlItHasLeft() throws Exception {
+        server.a("mail.example.org", 300, "192.0.2.1");
+        ask("mail.example.org", RecordType.A);
+
+        advance(100);
+        DnsAnswer<?> held = cache.held(DnsQuestion.of("mail.example.org", RecordType.A)).orElseThrow();
+
+        assertThat(records(held).ttlSeconds()).isEqualTo(200);
+        assertThat(values(held)).containsExactly(InetAddress.getByName("192.0.2.1"));
+        assertThat(cache.held(DnsQuestion.of("other.example.org", RecordType.A))).isEmpty();
+        advance(201);
+        assertThat(cache.held(DnsQuestion.of("mail.example.org", RecordType.A))).isEmpty();
+        assertThat(server.queries()).isEqualTo(1);
+    }
+
+    @Test
+    void anAdoptedAnswerIsServedForItsTtlWithoutAsking() throws Exception {
+        DnsQuestion question = DnsQuestion.of("shared.example.org", RecordType.A);
+        DnsAnswer<?> shared = new DnsAnswer.Records<>(question,
+                List.of(InetAddress.getByName("192.0.2.7")), 30, List.of());
+
+        assertThat(cache.adopt(shared)).isTrue();
+
+        assertThat(ask("shared.example.org", RecordType.A)).isEqualTo(shared);
+        assertThat(server.queries()).isZero();
+        advance(31);
+        server.a("shared.example.org", 60, "192.0.2.8");
+        assertThat(values(ask("shared.example.org", RecordType.A))).containsExactly(InetAddress.getByName("192.0.2.8"));
+        assertThat(server.queries()).isEqualTo(1);
+    }
+
+    @Test
+    void anAdoptedAnswerNeverReplacesOneHeldAndExpiredOrTemporaryOnesAreRefused() throws Exception {
+        server.a("mail.example.org", 300, "192.0.2.1");
+        DnsAnswer<?> own = ask("mail.example.org", RecordType.A);
+        DnsQuestion question = DnsQuestion.of("mail.example.org", RecordType.A);
+
+        assertThat(cache.adopt(new DnsAnswer.Records<>(question,
+                List.of(InetAddress.getByName("192.0.2.9")), 300, List.of()))).isFalse();
+        assertThat(ask("mail.example.org", RecordType.A)).isSameAs(own);
+
+        DnsQuestion other = DnsQuestion.of("gone.example.org", RecordType.A);
+        assertThat(cache.adopt(new DnsAnswer.NxDomain<>(other, 0))).isFalse();
+        assertThat(cache.adopt(new DnsAnswer.TempFail<>(other, "SERVFAIL"))).isFalse();
+        assertThat(cache.held(other)).isEmpty();
     }
 
     @Test
