@@ -41,8 +41,9 @@ import org.slf4j.LoggerFactory;
  * <p>Every write goes to this node's {@link LocalState} too, and while Redis cannot answer within
  * the timeout (down, unreachable, stuck), every answer comes from that local state: the node keeps
  * accepting mail with what it knows itself, and says so once in the log (WARN) and in
- * {@link #up()}. After a failure Redis is left alone for {@link #RETRY_AFTER}, so a stuck server
- * costs one timeout a second, not one a session.
+ * {@link #up()}. After a failure no session asks Redis any more: a watcher alone asks it once a
+ * {@link #RETRY_AFTER} whether it is back, so a stuck server costs one timeout to the sessions
+ * that were waiting for it when it stuck, and none to the sessions after them.
  *
  * <p>Keys are {@code mxguard:{ADDRESS}:trap}, {@code :greet}, {@code :rate} (the braces keep a
  * client's keys in one Redis Cluster slot, so the script below may touch all three) and
@@ -126,9 +127,9 @@ public final class RedisState implements SharedState {
     }
 
     /**
-     * While Redis is down, asks it once a {@link #RETRY_AFTER} whether it is back, so that an idle
-     * node's {@link #up()} (and its metric) tells the truth and the first session after the outage
-     * already shares.
+     * While Redis is down, asks it once a {@link #RETRY_AFTER} whether it is back: the only one
+     * that asks it then, so that no session waits for a stuck server, and an idle node's
+     * {@link #up()} (and its metric) tells the truth.
      */
     private void watch() {
         while (!closed) {
@@ -137,7 +138,12 @@ public final class RedisState implements SharedState {
             } catch (InterruptedException e) {
                 return;
             }
-            if (!up && !closed && usable()) { // usable() also retries a first connect that failed
+            if (up || closed) {
+                continue;
+            }
+            if (connection == null) {
+                connectInBackground(); // a first connect that failed
+            } else {
                 try {
                     connection.sync().ping();
                     reachable();
@@ -280,7 +286,7 @@ public final class RedisState implements SharedState {
             connectInBackground();
             return false;
         }
-        return up || System.nanoTime() - retryAt >= 0;
+        return up; // while down, the watcher alone asks
     }
 
     private void reachable() {

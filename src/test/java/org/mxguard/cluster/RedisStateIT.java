@@ -133,6 +133,42 @@ class RedisStateIT {
     }
 
     @Test
+    void aRedisThatHangsCostsOneTimeoutAndThenNoSessionAsksItUntilItAnswersAgain() throws Exception {
+        InetAddress bot = ip("127.0.9.30");
+        InetAddress other = ip("127.0.9.31");
+        node1.recordTrapHit(bot, Duration.ofHours(1));
+        awaitTrue(() -> node2.trapped(bot), "shared while Redis answers");
+        assertThat(node1.connected(bot, Duration.ZERO).trapped()).isTrue(); // and Redis has the standing script
+
+        redis.pause();
+        try {
+            // the first question waits the timeout and is answered from node 1's own state
+            assertThat(node1.connected(bot, Duration.ZERO).trapped()).isTrue();
+            assertThat(node1.up()).isFalse();
+            long sent = node1.commands();
+            long fellBack = node1.fallbacks();
+            for (int i = 0; i < 20; i++) {
+                node1.connected(other, Duration.ofMinutes(1));
+            }
+            Thread.sleep(RedisState.RETRY_AFTER.multipliedBy(2).toMillis()); // past the time a retry is due
+            for (int i = 0; i < 20; i++) {
+                node1.connected(other, Duration.ofMinutes(1));
+            }
+            assertThat(node1.commands()).as("commands sessions sent to a Redis that hangs").isEqualTo(sent);
+            assertThat(node1.fallbacks() - fellBack).isEqualTo(40);
+            assertThat(node1.up()).isFalse();
+        } finally {
+            redis.resume();
+        }
+        awaitTrue(node1::up, "node 1's watcher finds Redis answering again, without a session asking");
+        long sent = node1.commands();
+        assertThat(node1.connected(ip("127.0.9.32"), Duration.ZERO)).isEqualTo(new ClientStanding(false, false, 0));
+        assertThat(node1.commands() - sent).isEqualTo(1);
+        node2.recordTrapHit(other, Duration.ofHours(1));
+        awaitTrue(() -> node1.connected(other, Duration.ZERO).trapped(), "shared again");
+    }
+
+    @Test
     void aRedisThatIsNotThereAtStartIsNoReasonToStop() throws Exception {
         int nobody = DeliveryTestSink.freePortOn("127.0.0.1");
         try (RedisState alone = RedisState.start("redis://127.0.0.1:" + nobody, TIMEOUT, new LocalState())) {

@@ -19,7 +19,8 @@ import org.mxguard.dns.InetAddresses;
 /**
  * A real {@code redis-server} (Debian's package) on 127.0.0.1 and a free port, in the foreground,
  * with no persistence: nothing is saved, so a restart starts empty. {@link #stop} kills it (SIGKILL,
- * as a crash) and {@link #start} brings it back on the same port, for the Redis-down tests.
+ * as a crash) and {@link #start} brings it back on the same port, for the Redis-down tests;
+ * {@link #pause} makes it hang instead.
  */
 public final class RedisServer implements AutoCloseable {
     private static final String REDIS_SERVER = "/usr/bin/redis-server";
@@ -75,6 +76,19 @@ public final class RedisServer implements AutoCloseable {
             process.kill();
             process = null;
         }
+    }
+
+    /**
+     * Stops it without killing it (SIGSTOP): connections stay open and commands are taken by the
+     * kernel but never answered, as from a server stuck in a long command or swapping.
+     */
+    public synchronized void pause() throws IOException, InterruptedException {
+        process.signal("STOP");
+    }
+
+    /** Lets a {@link #pause}d server go on (SIGCONT): it answers what it was sent meanwhile. */
+    public synchronized void resume() throws IOException, InterruptedException {
+        process.signal("CONT");
     }
 
     public synchronized boolean running() {

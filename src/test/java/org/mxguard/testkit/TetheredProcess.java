@@ -69,6 +69,16 @@ final class TetheredProcess {
         return shell.isAlive() && shell.descendants().anyMatch(ProcessHandle::isAlive);
     }
 
+    /** Sends {@code signal} ({@code STOP}, {@code CONT}) to the program, not its shell. */
+    void signal(String signal) throws IOException, InterruptedException {
+        for (ProcessHandle child : shell.descendants().toList()) {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(child.pid())).inheritIO().start();
+            if (kill.waitFor() != 0) {
+                throw new IOException("kill -" + signal + " " + child.pid() + " exited " + kill.exitValue());
+            }
+        }
+    }
+
     /** SIGKILL to the program (and the shell), and waits until both are gone. */
     void kill() throws InterruptedException {
         List<ProcessHandle> children = shell.descendants().toList();
