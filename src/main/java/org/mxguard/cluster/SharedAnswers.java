@@ -41,33 +41,19 @@ final class SharedAnswers {
                         values.add(value instanceof InetAddress ip ? ip.getHostAddress() : value.toString());
                     }
                     cnames(one, r.cnames());
-                    one.put("x", now.plusSeconds(r.ttlSeconds()).toEpochMilli());
                 }
-                case DnsAnswer.NxDomain<?> n -> one.put("k", "nxdomain")
-                        .put("x", now.plusSeconds(n.negativeTtlSeconds()).toEpochMilli());
-                case DnsAnswer.NoData<?> n -> {
-                    cnames(one.put("k", "nodata"), n.cnames());
-                    one.put("x", now.plusSeconds(n.negativeTtlSeconds()).toEpochMilli());
-                }
+                case DnsAnswer.NxDomain<?> n -> one.put("k", "nxdomain");
+                case DnsAnswer.NoData<?> n -> cnames(one.put("k", "nodata"), n.cnames());
                 case DnsAnswer.TempFail<?> t -> throw new IllegalArgumentException("a temporary failure is not shared: " + t);
             }
+            one.put("x", now.plusSeconds(answer.ttlSeconds()).toEpochMilli());
         }
         return all.toString();
     }
 
     /** The TTL of the answer with the least time left, in milliseconds. */
     static long shortestTtlMillis(List<DnsAnswer<?>> answers) {
-        long shortest = Long.MAX_VALUE;
-        for (DnsAnswer<?> answer : answers) {
-            long ttl = switch (answer) {
-                case DnsAnswer.Records<?> r -> r.ttlSeconds();
-                case DnsAnswer.NxDomain<?> n -> n.negativeTtlSeconds();
-                case DnsAnswer.NoData<?> n -> n.negativeTtlSeconds();
-                case DnsAnswer.TempFail<?> t -> 0;
-            };
-            shortest = Math.min(shortest, ttl * 1000);
-        }
-        return shortest;
+        return answers.stream().mapToLong(DnsAnswer::ttlSeconds).min().orElse(0) * 1000;
     }
 
     private static void cnames(ObjectNode one, List<String> cnames) {
@@ -97,7 +83,7 @@ final class SharedAnswers {
                 if (answer.isEmpty()) {
                     return List.of();
                 }
-                if (ttl(answer.get()) > 0) {
+                if (answer.get().ttlSeconds() > 0) {
                     answers.add(answer.get());
                 }
             }
@@ -154,9 +140,5 @@ final class SharedAnswers {
             texts.add(value.asText());
         }
         return texts;
-    }
-
-    private static long ttl(DnsAnswer<?> answer) {
-        return shortestTtlMillis(List.of(answer));
     }
 }

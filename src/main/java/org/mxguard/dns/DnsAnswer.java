@@ -12,6 +12,9 @@ import java.util.List;
 public sealed interface DnsAnswer<T> {
     DnsQuestion question();
 
+    /** How long the answer holds: the records' TTL, NXDOMAIN's and NODATA's negative TTL, 0 for a temporary failure. */
+    long ttlSeconds();
+
     /** True for answers that settle the question (records, NXDOMAIN, NODATA). */
     default boolean isDefinitive() {
         return !(this instanceof TempFail<T>);
@@ -45,6 +48,11 @@ public sealed interface DnsAnswer<T> {
     /** The name does not exist. */
     record NxDomain<T>(DnsQuestion question, long negativeTtlSeconds) implements DnsAnswer<T> {
         @Override
+        public long ttlSeconds() {
+            return negativeTtlSeconds;
+        }
+
+        @Override
         public String toString() {
             return question + " = NXDOMAIN";
         }
@@ -57,6 +65,11 @@ public sealed interface DnsAnswer<T> {
         }
 
         @Override
+        public long ttlSeconds() {
+            return negativeTtlSeconds;
+        }
+
+        @Override
         public String toString() {
             return question + " = NODATA" + (cnames.isEmpty() ? "" : " via CNAME " + cnames);
         }
@@ -64,6 +77,11 @@ public sealed interface DnsAnswer<T> {
 
     /** SERVFAIL, REFUSED, timeout, network error, malformed answer: ask again later. */
     record TempFail<T>(DnsQuestion question, String reason) implements DnsAnswer<T> {
+        @Override
+        public long ttlSeconds() {
+            return 0;
+        }
+
         @Override
         public String toString() {
             return question + " = TEMPFAIL (" + reason + ")";
