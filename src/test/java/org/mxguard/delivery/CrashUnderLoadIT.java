@@ -41,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mxguard.dns.InetAddresses;
 import org.mxguard.queue.DestinationLimiter;
 import org.mxguard.testbed.DnsTestBed;
+import org.mxguard.testkit.MtaClient;
 
 /**
  * The gateway killed under load: {@code mxguard serve} (checks on the DNS test bed, spool, relay to
@@ -429,18 +430,7 @@ class CrashUnderLoadIT {
 
         /** The last line of the next reply; IOException when the connection ends first. */
         private String reply() throws IOException {
-            while (true) {
-                StringBuilder line = new StringBuilder();
-                for (int b = in.read(); b != '\n'; b = in.read()) {
-                    if (b < 0) {
-                        throw new IOException("connection closed");
-                    }
-                    line.append((char) b);
-                }
-                if (line.length() < 4 || line.charAt(3) != '-') {
-                    return line.toString().strip();
-                }
-            }
+            return MtaClient.lastReplyLine(in);
         }
 
         @Override

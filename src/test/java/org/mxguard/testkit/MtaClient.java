@@ -110,6 +110,11 @@ public final class MtaClient implements AutoCloseable {
 
     /** The last line of the next reply; IOException when the connection ends first. */
     private String reply() throws IOException {
+        return lastReplyLine(in);
+    }
+
+    /** The last line of the next SMTP reply read from {@code in}; IOException when the stream ends first. */
+    public static String lastReplyLine(InputStream in) throws IOException {
         while (true) {
             StringBuilder line = new StringBuilder();
             for (int b = in.read(); b != '\n'; b = in.read()) {
